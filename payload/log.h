@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The payload's console log: printf-style lines to the console UART.
+ */
+#ifndef TINYDUMP_PAYLOAD_LOG_H
+#define TINYDUMP_PAYLOAD_LOG_H
+
+#include <stdarg.h>
+
+#include "include/compiler.h"
+
+struct console;
+
+/* The longest line log_printf() formats; longer output is truncated. */
+#define LOG_LINE_MAX 256
+
+/** log_set_console() - where log lines go from now on (NULL: nowhere). */
+void log_set_console(struct console *con);
+
+/** log_printf() - format and write to the console ('\n' -> "\r\n"). */
+void log_printf(const char *fmt, ...) __printf(1, 2);
+void log_vprintf(const char *fmt, va_list ap);
+
+#endif
