@@ -51,11 +51,11 @@ int elfcore_build_add_note(struct elfcore_build *b, uint64_t paddr,
 			   uint64_t size)
 {
 	struct elfcore_build_phdr ph = {
-		.type = PT_NOTE,
-		.offset = paddr,
-		.paddr = paddr,
-		.filesz = size,
-		.memsz = size,
+	    .type = PT_NOTE,
+	    .offset = paddr,
+	    .paddr = paddr,
+	    .filesz = size,
+	    .memsz = size,
 	};
 
 	return elfcore_build_add_phdr(b, &ph);
@@ -65,13 +65,13 @@ int elfcore_build_add_load(struct elfcore_build *b, uint64_t paddr,
 			   uint64_t size, uint64_t vaddr)
 {
 	struct elfcore_build_phdr ph = {
-		.type = PT_LOAD,
-		.flags = PF_R | PF_W | PF_X,
-		.offset = paddr,
-		.vaddr = vaddr,
-		.paddr = paddr,
-		.filesz = size,
-		.memsz = size,
+	    .type = PT_LOAD,
+	    .flags = PF_R | PF_W | PF_X,
+	    .offset = paddr,
+	    .vaddr = vaddr,
+	    .paddr = paddr,
+	    .filesz = size,
+	    .memsz = size,
 	};
 
 	return elfcore_build_add_phdr(b, &ph);

@@ -38,8 +38,8 @@ void crc32c_init(void)
 
 static inline uint32_t crc32c_le32(const uint8_t *p)
 {
-	return (uint32_t)p[0] | ((uint32_t)p[1] << 8) |
-	       ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+	return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
+	       ((uint32_t)p[3] << 24);
 }
 
 uint32_t crc32c(uint32_t crc, const void *buf, size_t len)
@@ -60,8 +60,7 @@ uint32_t crc32c(uint32_t crc, const void *buf, size_t len)
 		crc = crc32c_table[7][lo & 0xff] ^
 		      crc32c_table[6][(lo >> 8) & 0xff] ^
 		      crc32c_table[5][(lo >> 16) & 0xff] ^
-		      crc32c_table[4][lo >> 24] ^
-		      crc32c_table[3][hi & 0xff] ^
+		      crc32c_table[4][lo >> 24] ^ crc32c_table[3][hi & 0xff] ^
 		      crc32c_table[2][(hi >> 8) & 0xff] ^
 		      crc32c_table[1][(hi >> 16) & 0xff] ^
 		      crc32c_table[0][hi >> 24];

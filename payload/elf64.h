@@ -21,26 +21,26 @@
 #include <string.h>
 
 /* e_ident[] indices and values (gABI "ELF Identification"). */
-#define EI_MAG0 0
-#define EI_MAG1 1
-#define EI_MAG2 2
-#define EI_MAG3 3
-#define EI_CLASS 4
-#define EI_DATA 5
-#define EI_VERSION 6
-#define EI_OSABI 7
-#define EI_NIDENT 16
-#define ELFMAG0 0x7f
-#define ELFMAG1 'E'
-#define ELFMAG2 'L'
-#define ELFMAG3 'F'
-#define ELFCLASS64 2
-#define ELFDATA2LSB 1
-#define EV_CURRENT 1
+#define EI_MAG0	      0
+#define EI_MAG1	      1
+#define EI_MAG2	      2
+#define EI_MAG3	      3
+#define EI_CLASS      4
+#define EI_DATA	      5
+#define EI_VERSION    6
+#define EI_OSABI      7
+#define EI_NIDENT     16
+#define ELFMAG0	      0x7f
+#define ELFMAG1	      'E'
+#define ELFMAG2	      'L'
+#define ELFMAG3	      'F'
+#define ELFCLASS64    2
+#define ELFDATA2LSB   1
+#define EV_CURRENT    1
 #define ELFOSABI_NONE 0
 
 /* e_type, e_machine. */
-#define ET_CORE 4
+#define ET_CORE	   4
 #define EM_AARCH64 183 /* IHI 0056 "ELF for the Arm 64-bit Architecture" */
 
 /* e_phnum escape: the real count is in section header 0 (gABI). */
@@ -50,9 +50,9 @@
 #define PT_NULL 0
 #define PT_LOAD 1
 #define PT_NOTE 4
-#define PF_X 0x1
-#define PF_W 0x2
-#define PF_R 0x4
+#define PF_X	0x1
+#define PF_W	0x2
+#define PF_R	0x4
 
 /* Note types of Linux crash/core files (SVR4 convention, owner "CORE"). */
 #define NT_PRSTATUS 1
@@ -66,19 +66,19 @@ typedef uint64_t Elf64_Xword;
 /* ELF header: 64 bytes. */
 struct elf64_ehdr {
 	unsigned char e_ident[EI_NIDENT]; /*  0 */
-	Elf64_Half e_type;                /* 16 */
-	Elf64_Half e_machine;             /* 18 */
-	Elf64_Word e_version;             /* 20 */
-	Elf64_Addr e_entry;               /* 24 */
-	Elf64_Off e_phoff;                /* 32 */
-	Elf64_Off e_shoff;                /* 40 */
-	Elf64_Word e_flags;               /* 48 */
-	Elf64_Half e_ehsize;              /* 52 */
-	Elf64_Half e_phentsize;           /* 54 */
-	Elf64_Half e_phnum;               /* 56 */
-	Elf64_Half e_shentsize;           /* 58 */
-	Elf64_Half e_shnum;               /* 60 */
-	Elf64_Half e_shstrndx;            /* 62 */
+	Elf64_Half e_type;		  /* 16 */
+	Elf64_Half e_machine;		  /* 18 */
+	Elf64_Word e_version;		  /* 20 */
+	Elf64_Addr e_entry;		  /* 24 */
+	Elf64_Off e_phoff;		  /* 32 */
+	Elf64_Off e_shoff;		  /* 40 */
+	Elf64_Word e_flags;		  /* 48 */
+	Elf64_Half e_ehsize;		  /* 52 */
+	Elf64_Half e_phentsize;		  /* 54 */
+	Elf64_Half e_phnum;		  /* 56 */
+	Elf64_Half e_shentsize;		  /* 58 */
+	Elf64_Half e_shnum;		  /* 60 */
+	Elf64_Half e_shstrndx;		  /* 62 */
 };
 
 /* Program header: 56 bytes. */
@@ -109,24 +109,24 @@ struct elf64_nhdr {
 #define ELF64_NHDR_SIZE 12u
 
 /* Byte offsets of the fields above, for the LE loads. */
-#define ELF64_E_TYPE 16
-#define ELF64_E_MACHINE 18
-#define ELF64_E_VERSION 20
-#define ELF64_E_PHOFF 32
-#define ELF64_E_EHSIZE 52
+#define ELF64_E_TYPE	  16
+#define ELF64_E_MACHINE	  18
+#define ELF64_E_VERSION	  20
+#define ELF64_E_PHOFF	  32
+#define ELF64_E_EHSIZE	  52
 #define ELF64_E_PHENTSIZE 54
-#define ELF64_E_PHNUM 56
-#define ELF64_P_TYPE 0
-#define ELF64_P_FLAGS 4
-#define ELF64_P_OFFSET 8
-#define ELF64_P_VADDR 16
-#define ELF64_P_PADDR 24
-#define ELF64_P_FILESZ 32
-#define ELF64_P_MEMSZ 40
-#define ELF64_P_ALIGN 48
-#define ELF64_N_NAMESZ 0
-#define ELF64_N_DESCSZ 4
-#define ELF64_N_TYPE 8
+#define ELF64_E_PHNUM	  56
+#define ELF64_P_TYPE	  0
+#define ELF64_P_FLAGS	  4
+#define ELF64_P_OFFSET	  8
+#define ELF64_P_VADDR	  16
+#define ELF64_P_PADDR	  24
+#define ELF64_P_FILESZ	  32
+#define ELF64_P_MEMSZ	  40
+#define ELF64_P_ALIGN	  48
+#define ELF64_N_NAMESZ	  0
+#define ELF64_N_DESCSZ	  4
+#define ELF64_N_TYPE	  8
 
 /* Little-endian loads and stores at any alignment (memcpy-based). */
 static inline uint16_t elf64_get16(const void *p)
@@ -142,8 +142,8 @@ static inline uint32_t elf64_get32(const void *p)
 	uint8_t b[4];
 
 	memcpy(b, p, sizeof(b));
-	return (uint32_t)b[0] | ((uint32_t)b[1] << 8) |
-	       ((uint32_t)b[2] << 16) | ((uint32_t)b[3] << 24);
+	return (uint32_t)b[0] | ((uint32_t)b[1] << 8) | ((uint32_t)b[2] << 16) |
+	       ((uint32_t)b[3] << 24);
 }
 
 static inline uint64_t elf64_get64(const void *p)
@@ -155,15 +155,15 @@ static inline uint64_t elf64_get64(const void *p)
 
 static inline void elf64_put16(void *p, uint16_t v)
 {
-	uint8_t b[2] = { (uint8_t)v, (uint8_t)(v >> 8) };
+	uint8_t b[2] = {(uint8_t)v, (uint8_t)(v >> 8)};
 
 	memcpy(p, b, sizeof(b));
 }
 
 static inline void elf64_put32(void *p, uint32_t v)
 {
-	uint8_t b[4] = { (uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16),
-			 (uint8_t)(v >> 24) };
+	uint8_t b[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16),
+			(uint8_t)(v >> 24)};
 
 	memcpy(p, b, sizeof(b));
 }

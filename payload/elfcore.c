@@ -84,7 +84,8 @@ static void elfcore_sift_down(struct elfcore_load *a, size_t root, size_t n)
 	size_t child;
 
 	while ((child = 2 * root + 1) < n) {
-		if (child + 1 < n && elfcore_load_before(&a[child], &a[child + 1]))
+		if (child + 1 < n &&
+		    elfcore_load_before(&a[child], &a[child + 1]))
 			child++;
 		if (!elfcore_load_before(&a[root], &a[child]))
 			return;
@@ -236,7 +237,8 @@ int elfcore_parse(struct elfcore *ec, const void *buf, size_t len)
 	return (ec->flags & ELFCORE_F_TRUNCATED) ? -ENOSPC : 0;
 }
 
-/* Where a caller's range ends, saturated at ELFCORE_PHYS_LIMIT (page aligned). */
+/* Where a caller's range ends, saturated at ELFCORE_PHYS_LIMIT (page aligned).
+ */
 static uint64_t elfcore_range_end(const struct elfcore_range *r)
 {
 	if (r->start >= ELFCORE_PHYS_LIMIT ||
@@ -266,7 +268,8 @@ static int elfcore_cut(struct elfcore *ec, uint64_t rs, uint64_t re,
 		ec->flags |= flag;
 		if (rs <= a[i].paddr && re >= le) {
 			/* Covered: remove. */
-			memmove(&a[i], &a[i + 1], (ec->nloads - i - 1) * sizeof(*a));
+			memmove(&a[i], &a[i + 1],
+				(ec->nloads - i - 1) * sizeof(*a));
 			ec->nloads--;
 		} else if (rs <= a[i].paddr) {
 			/* Covers the head. */
@@ -290,7 +293,8 @@ static int elfcore_cut(struct elfcore *ec, uint64_t rs, uint64_t re,
 			a[i].size = rs - a[i].paddr;
 			i += 2;
 		} else {
-			/* No room for the upper part: lose it, never keep [rs, re). */
+			/* No room for the upper part: lose it, never keep [rs,
+			 * re). */
 			ec->flags |= ELFCORE_F_TRUNCATED;
 			ret = -ENOSPC;
 			a[i].size = rs - a[i].paddr;
@@ -312,8 +316,10 @@ int elfcore_exclude(struct elfcore *ec, const struct elfcore_range *ranges,
 	for (r = 0; r < n; r++) {
 		if (!ranges[r].size)
 			continue;
-		/* Widened to whole pages; ELFCORE_PHYS_LIMIT is page aligned. */
-		rs = MIN(ranges[r].start, ELFCORE_PHYS_LIMIT) & ~ELFCORE_PAGE_MASK;
+		/* Widened to whole pages; ELFCORE_PHYS_LIMIT is page aligned.
+		 */
+		rs = MIN(ranges[r].start, ELFCORE_PHYS_LIMIT) &
+		     ~ELFCORE_PAGE_MASK;
 		re = ALIGN_UP(elfcore_range_end(&ranges[r]), ELFCORE_PAGE_SIZE);
 		if (elfcore_cut(ec, rs, re, ELFCORE_F_EXCLUDED))
 			ret = -ENOSPC;
@@ -471,13 +477,15 @@ int elfcore_merge_notes(struct elfcore_merge *m, const void *seg, size_t len)
 				m->flags |= ELFCORE_MF_DUP_VMCOREINFO;
 			} else {
 				m->has_vmcoreinfo = true;
-				m->vmcoreinfo_off = m->len +
-					(size_t)(n.desc - (const uint8_t *)seg) -
-					n.offset;
+				m->vmcoreinfo_off =
+				    m->len +
+				    (size_t)(n.desc - (const uint8_t *)seg) -
+				    n.offset;
 				m->vmcoreinfo_len = n.descsz;
 			}
 		}
-		memcpy(m->out + m->len, (const uint8_t *)seg + n.offset, n.size);
+		memcpy(m->out + m->len, (const uint8_t *)seg + n.offset,
+		       n.size);
 		m->len += n.size;
 		m->nnotes++;
 		found++;

@@ -18,24 +18,25 @@
 #define ELFCORE_PAGE_SIZE 4096u
 /* Nothing lies above AArch64's largest physical address size (52 bits). */
 #define ELFCORE_PHYS_LIMIT (1ull << 52)
-/* p_vaddr kexec-tools writes for kernel text when /proc/kallsyms lacks _text. */
+/* p_vaddr kexec-tools writes for kernel text when /proc/kallsyms lacks _text.
+ */
 #define ELFCORE_VADDR_UNKNOWN UINT64_MAX
 
-/* Note owners Linux uses in crash notes (include/linux/kexec.h). */
-#define ELFCORE_NOTE_CORE "CORE"
+/* Note owners in crash notes: KEXEC_CORE_NOTE_NAME, VMCOREINFO_NOTE_NAME. */
+#define ELFCORE_NOTE_CORE	"CORE"
 #define ELFCORE_NOTE_VMCOREINFO "VMCOREINFO"
 
 /* A physical range of the dead kernel's RAM to dump. */
 struct elfcore_load {
 	uint64_t paddr; /* start, page aligned */
-	uint64_t size;  /* bytes, whole pages, never 0 */
+	uint64_t size;	/* bytes, whole pages, never 0 */
 	uint64_t vaddr; /* as written in the header: informative, untrusted */
 };
 
 /* A PT_NOTE segment: a buffer in the dead kernel's memory holding notes. */
 struct elfcore_note_seg {
 	uint64_t paddr; /* where to read it */
-	uint64_t size;  /* at most this many bytes (p_memsz) */
+	uint64_t size;	/* at most this many bytes (p_memsz) */
 };
 
 /* A physical range to take out of the loads (e.g. a capture reservation). */
@@ -44,18 +45,31 @@ struct elfcore_range {
 	uint64_t size;
 };
 
-/* struct elfcore.flags: what was found and repaired; none is fatal. */
-#define ELFCORE_F_FILESZ_MISMATCH (1u << 0) /* p_filesz != p_memsz: memsz used */
-#define ELFCORE_F_OFFSET_MISMATCH (1u << 1) /* p_offset != p_paddr: paddr used */
-#define ELFCORE_F_BAD_LOAD (1u << 2)	    /* PT_LOAD dropped: see elfcore_parse */
-#define ELFCORE_F_UNKNOWN_TEXT (1u << 3)    /* PT_LOAD with p_vaddr ~0 dropped */
-#define ELFCORE_F_CONTAINED (1u << 4)	    /* PT_LOAD inside another dropped */
-#define ELFCORE_F_CLIPPED (1u << 5)	    /* overlapping PT_LOAD clipped */
-#define ELFCORE_F_BAD_NOTE (1u << 6)	    /* PT_NOTE dropped: empty or overflowing */
-#define ELFCORE_F_TRUNCATED (1u << 7)	    /* more entries than capacity */
-#define ELFCORE_F_EXCLUDED (1u << 8)	    /* elfcore_exclude() removed memory */
-#define ELFCORE_F_OTHER_PHDR (1u << 9)	    /* other p_type ignored */
-#define ELFCORE_F_OUTSIDE (1u << 10)	    /* elfcore_intersect() removed memory */
+/*
+ * struct elfcore.flags: what was found and repaired; none is fatal.
+ * FILESZ_MISMATCH: p_filesz != p_memsz (p_memsz used).
+ * OFFSET_MISMATCH: p_offset != p_paddr (p_paddr used).
+ * BAD_LOAD:        a PT_LOAD dropped as invalid (see elfcore_parse()).
+ * UNKNOWN_TEXT:    a PT_LOAD with p_vaddr ELFCORE_VADDR_UNKNOWN dropped.
+ * CONTAINED:       a PT_LOAD inside another dropped.
+ * CLIPPED:         a PT_LOAD overlapping another clipped.
+ * BAD_NOTE:        a PT_NOTE dropped as empty or overflowing.
+ * TRUNCATED:       more entries than capacity; some were lost.
+ * EXCLUDED:        elfcore_exclude() removed memory.
+ * OTHER_PHDR:      program headers of other types were ignored.
+ * OUTSIDE:         elfcore_intersect() removed memory.
+ */
+#define ELFCORE_F_FILESZ_MISMATCH (1u << 0)
+#define ELFCORE_F_OFFSET_MISMATCH (1u << 1)
+#define ELFCORE_F_BAD_LOAD	  (1u << 2)
+#define ELFCORE_F_UNKNOWN_TEXT	  (1u << 3)
+#define ELFCORE_F_CONTAINED	  (1u << 4)
+#define ELFCORE_F_CLIPPED	  (1u << 5)
+#define ELFCORE_F_BAD_NOTE	  (1u << 6)
+#define ELFCORE_F_TRUNCATED	  (1u << 7)
+#define ELFCORE_F_EXCLUDED	  (1u << 8)
+#define ELFCORE_F_OTHER_PHDR	  (1u << 9)
+#define ELFCORE_F_OUTSIDE	  (1u << 10)
 
 /**
  * struct elfcore - the parsed header; set up with elfcore_init()
@@ -224,11 +238,11 @@ bool elfcore_note_is(const struct elfcore_note *note, const char *name,
 		     uint32_t type);
 
 /* struct elfcore_merge.flags */
-#define ELFCORE_MF_BAD_NOTE (1u << 0)	    /* a segment's tail was malformed */
-#define ELFCORE_MF_NO_TERMINATOR (1u << 1)  /* a segment ran to its end */
-#define ELFCORE_MF_FULL (1u << 2)	    /* the output ran out of room */
+#define ELFCORE_MF_BAD_NOTE	  (1u << 0) /* a segment's tail was malformed */
+#define ELFCORE_MF_NO_TERMINATOR  (1u << 1) /* a segment ran to its end */
+#define ELFCORE_MF_FULL		  (1u << 2) /* the output ran out of room */
 #define ELFCORE_MF_DUP_VMCOREINFO (1u << 3) /* a second VMCOREINFO: ignored */
-#define ELFCORE_MF_EMPTY_SEGMENT (1u << 4)  /* a segment held no note */
+#define ELFCORE_MF_EMPTY_SEGMENT  (1u << 4) /* a segment held no note */
 
 /**
  * struct elfcore_merge - notes of all segments concatenated, as /proc/vmcore
@@ -291,13 +305,13 @@ int elfcore_merge_notes(struct elfcore_merge *m, const void *seg, size_t len);
  * 112 pr_reg: struct user_pt_regs {regs[31], sp, pc, pstate} = 34 x u64
  * 384 pr_fpvalid (int), 4 bytes padding to the 8-byte alignment: 392.
  */
-#define ELFCORE_PRSTATUS_SIZE 392u
-#define ELFCORE_PRSTATUS_SIGNO 0
-#define ELFCORE_PRSTATUS_CURSIG 12
-#define ELFCORE_PRSTATUS_PID 32
-#define ELFCORE_PRSTATUS_PPID 36
-#define ELFCORE_PRSTATUS_REG 112
-#define ELFCORE_PRSTATUS_NREG 34
+#define ELFCORE_PRSTATUS_SIZE	 392u
+#define ELFCORE_PRSTATUS_SIGNO	 0
+#define ELFCORE_PRSTATUS_CURSIG	 12
+#define ELFCORE_PRSTATUS_PID	 32
+#define ELFCORE_PRSTATUS_PPID	 36
+#define ELFCORE_PRSTATUS_REG	 112
+#define ELFCORE_PRSTATUS_NREG	 34
 #define ELFCORE_PRSTATUS_FPVALID 384
 
 /**

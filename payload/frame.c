@@ -358,7 +358,8 @@ static bool parse_ascii(struct frame_dec *d, const char *s, size_t len)
 		d->asc_active = true;
 	} else if (!d->asc_active) {
 		/* The rest of a record whose first line was lost. */
-		d->lost_sync = true;
+		if (!d->lost_sync)
+			dec_bad(d);
 		return true;
 	}
 	if (n > d->size - d->len) {

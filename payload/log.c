@@ -11,6 +11,23 @@
 
 /* Log output is needed everywhere, from drivers to the dump loop. */
 static struct console *log_console;
+static char log_capture[LOG_CAPTURE_SIZE];
+static size_t log_capture_len;
+
+void log_captured(const char **text, size_t *len)
+{
+	*text = log_capture;
+	*len = log_capture_len;
+}
+
+static void capture(const char *s, size_t n)
+{
+	size_t room = sizeof(log_capture) - log_capture_len;
+
+	n = MIN(n, room);
+	memcpy(&log_capture[log_capture_len], s, n);
+	log_capture_len += n;
+}
 
 void log_set_console(struct console *con)
 {
@@ -22,14 +39,14 @@ void log_vprintf(const char *fmt, va_list ap)
 	char line[LOG_LINE_MAX];
 	int n;
 
-	if (!log_console)
-		return;
 	n = vsnprintf(line, sizeof(line), fmt, ap);
 	if (n < 0)
 		return;
 	if ((size_t)n >= sizeof(line))
 		n = sizeof(line) - 1;
-	console_write_text(log_console, line, (size_t)n);
+	capture(line, (size_t)n);
+	if (log_console)
+		console_write_text(log_console, line, (size_t)n);
 }
 
 void log_printf(const char *fmt, ...)

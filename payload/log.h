@@ -6,6 +6,7 @@
 #define TINYDUMP_PAYLOAD_LOG_H
 
 #include <stdarg.h>
+#include <stddef.h>
 
 #include "include/compiler.h"
 
@@ -13,6 +14,12 @@ struct console;
 
 /* The longest line log_printf() formats; longer output is truncated. */
 #define LOG_LINE_MAX 256
+
+/* Log text kept for the stream's TEXT record (the first this many bytes). */
+#define LOG_CAPTURE_SIZE 8192
+
+/** log_captured() - the log so far (at most LOG_CAPTURE_SIZE bytes). */
+void log_captured(const char **text, size_t *len);
 
 /** log_set_console() - where log lines go from now on (NULL: nowhere). */
 void log_set_console(struct console *con);

@@ -15,6 +15,7 @@
 #include "drivers/uart/uart.h"
 #include "fdt/dt.h"
 #include "payload/config.h"
+#include "payload/dump.h"
 #include "payload/libc_glue.h"
 #include "payload/log.h"
 #include "payload/version.h"
@@ -268,6 +269,14 @@ void payload_main(uintptr_t dtb, unsigned entry_el, uintptr_t load_base)
 	mmu_self_check(&p);
 	debug_hooks(&p);
 
+	struct dump_input in = {
+		.fdt = p.fdt,
+		.chosen = &p.chosen,
+		.cfg = &p.cfg,
+		.mmu = p.mmu,
+		.con = p.have_console ? &p.con : NULL,
+	};
+	dump_run(&in);
 	log_printf("tinydump: done\n");
 	system_exit();
 }

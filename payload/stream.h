@@ -60,7 +60,7 @@
 #define STREAM_HDR_OFF_MACHINE 8    /* u16 ELF e_machine, EM_AARCH64 */
 #define STREAM_HDR_OFF_ENDIAN 10    /* u8 ELF EI_DATA of the dump: 1 = LSB */
 #define STREAM_HDR_OFF_LEVEL 11	    /* u8 dump level 0..31 */
-#define STREAM_HDR_OFF_FLAGS 12	    /* u32 0 */
+#define STREAM_HDR_OFF_FLAGS 12	    /* u32 STREAM_HDR_F_* */
 #define STREAM_HDR_OFF_CRASH_ID 16  /* u8[16] random per crash */
 #define STREAM_HDR_OFF_CRASHTIME 32 /* u64 VMCOREINFO CRASHTIME, 0 unknown */
 #define STREAM_HDR_OFF_MAX_PFN 40   /* u64 end PFN of the highest PT_LOAD */
@@ -70,6 +70,8 @@
 #define STREAM_HDR_OFF_RESERVED 60   /* u32 0 */
 #define STREAM_HDR_OFF_PRODUCER 64   /* char[32] NUL-padded, e.g. "tinydump 0.1.0" */
 #define STREAM_HDR_SIZE 96
+/* Header flags. */
+#define STREAM_HDR_F_NO_MAP 0x1 /* no usable ELF core header: no page records */
 #define STREAM_PRODUCER_LEN 32
 #define STREAM_CRASH_ID_LEN 16
 #define STREAM_EM_AARCH64 183

@@ -95,7 +95,7 @@ struct stream_dec_summary {
 	struct stream_totals got; /* what arrived, as the trailer counts it */
 };
 
-/* Decoder state: opaque, ~40 KiB; place it statically or on the heap. */
+/* Decoder state: opaque, ~35 KiB; place it statically or on the heap. */
 struct stream_dec {
 	const struct stream_dec_ops *ops;
 	void *ctx;

@@ -45,6 +45,9 @@ static int enc_emit(struct stream_enc *e, uint8_t type, size_t body_len)
 
 	if (len > e->size || e->trailer_done)
 		return -EINVAL;
+	/* Numbers never wrap (they name records); the last is the trailer's. */
+	if (e->seq >= UINT32_MAX - (type != STREAM_REC_TRAILER))
+		return -ENOSPC;
 	if (e->limit && type != STREAM_REC_TRAILER &&
 	    (e->totals.stream_bytes + len + STREAM_TRAILER_REC_SIZE > e->limit))
 		return -ENOSPC;

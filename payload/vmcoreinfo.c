@@ -76,7 +76,8 @@ int vmcoreinfo_parse(struct vmcoreinfo *vi, const char *text, size_t len)
 		while (q < len && text[q] != '\n' && text[q] != '\0')
 			q++;
 		if (q == len || text[q] == '\0') {
-			/* Cut off: the value may be too (CRASHTIME=17 of 1700000000). */
+			/* Cut off: the value may be too (CRASHTIME=17 of
+			 * 1700000000). */
 			vi->truncated = true;
 			vi->nmalformed++;
 			break;
@@ -103,7 +104,8 @@ vmcoreinfo_find(const struct vmcoreinfo *vi, const char *const *parts)
 		off = 0;
 		for (k = 0; parts[k]; k++) {
 			n = strlen(parts[k]);
-			if (n > e->key_len - off || memcmp(e->key + off, parts[k], n))
+			if (n > e->key_len - off ||
+			    memcmp(e->key + off, parts[k], n))
 				break;
 			off += n;
 		}
@@ -116,7 +118,7 @@ vmcoreinfo_find(const struct vmcoreinfo *vi, const char *const *parts)
 int vmcoreinfo_get(const struct vmcoreinfo *vi, const char *key,
 		   const char **val, size_t *len)
 {
-	const char *parts[] = { key, NULL };
+	const char *parts[] = {key, NULL};
 	const struct vmcoreinfo_entry *e;
 
 	if (!vi || !key || !val || !len)
@@ -192,7 +194,7 @@ static int vmcoreinfo_lookup_u64(const struct vmcoreinfo *vi,
 int vmcoreinfo_u64(const struct vmcoreinfo *vi, const char *key,
 		   unsigned int base, uint64_t *out)
 {
-	const char *parts[] = { key, NULL };
+	const char *parts[] = {key, NULL};
 
 	if (!key)
 		return -EINVAL;
@@ -202,7 +204,7 @@ int vmcoreinfo_u64(const struct vmcoreinfo *vi, const char *key,
 int vmcoreinfo_symbol(const struct vmcoreinfo *vi, const char *name,
 		      uint64_t *out)
 {
-	const char *parts[] = { "SYMBOL(", name, ")", NULL };
+	const char *parts[] = {"SYMBOL(", name, ")", NULL};
 
 	if (!name)
 		return -EINVAL;
@@ -212,7 +214,7 @@ int vmcoreinfo_symbol(const struct vmcoreinfo *vi, const char *name,
 int vmcoreinfo_size(const struct vmcoreinfo *vi, const char *name,
 		    uint64_t *out)
 {
-	const char *parts[] = { "SIZE(", name, ")", NULL };
+	const char *parts[] = {"SIZE(", name, ")", NULL};
 
 	if (!name)
 		return -EINVAL;
@@ -222,7 +224,7 @@ int vmcoreinfo_size(const struct vmcoreinfo *vi, const char *name,
 int vmcoreinfo_offset(const struct vmcoreinfo *vi, const char *type,
 		      const char *field, uint64_t *out)
 {
-	const char *parts[] = { "OFFSET(", type, ".", field, ")", NULL };
+	const char *parts[] = {"OFFSET(", type, ".", field, ")", NULL};
 
 	if (!type || !field)
 		return -EINVAL;
@@ -232,7 +234,7 @@ int vmcoreinfo_offset(const struct vmcoreinfo *vi, const char *type,
 int vmcoreinfo_length(const struct vmcoreinfo *vi, const char *name,
 		      uint64_t *out)
 {
-	const char *parts[] = { "LENGTH(", name, ")", NULL };
+	const char *parts[] = {"LENGTH(", name, ")", NULL};
 
 	if (!name)
 		return -EINVAL;
@@ -242,7 +244,7 @@ int vmcoreinfo_length(const struct vmcoreinfo *vi, const char *name,
 int vmcoreinfo_number(const struct vmcoreinfo *vi, const char *name,
 		      int64_t *out)
 {
-	const char *parts[] = { "NUMBER(", name, ")", NULL };
+	const char *parts[] = {"NUMBER(", name, ")", NULL};
 	const struct vmcoreinfo_entry *e;
 	const char *s;
 	size_t len;
@@ -271,7 +273,8 @@ int vmcoreinfo_number(const struct vmcoreinfo *vi, const char *name,
 		return -ERANGE;
 	if (neg)
 		v = 0 - v;
-	/* Two's complement reinterpretation without implementation-defined casts. */
+	/* Two's complement reinterpretation without implementation-defined
+	 * casts. */
 	if (v <= (uint64_t)INT64_MAX)
 		*out = (int64_t)v;
 	else

@@ -28,7 +28,8 @@ static void check_loads(const struct elfcore *ec)
 	if (ec->nloads > ec->loads_cap || ec->nnotes > ec->notes_cap)
 		__builtin_trap();
 	for (i = 0; i < ec->nloads; i++) {
-		if (!l[i].size || (l[i].paddr | l[i].size) % ELFCORE_PAGE_SIZE ||
+		if (!l[i].size ||
+		    (l[i].paddr | l[i].size) % ELFCORE_PAGE_SIZE ||
 		    l[i].paddr >= ELFCORE_PHYS_LIMIT ||
 		    l[i].size > ELFCORE_PHYS_LIMIT - l[i].paddr)
 			__builtin_trap();
@@ -79,7 +80,8 @@ static void check_inside(const struct elfcore *ec,
 				end = k[j].start + k[j].size;
 				if (end < k[j].start)
 					end = UINT64_MAX;
-				if (k[j].start <= p && p + ELFCORE_PAGE_SIZE <= end)
+				if (k[j].start <= p &&
+				    p + ELFCORE_PAGE_SIZE <= end)
 					ok = 1;
 			}
 			if (!ok)
@@ -120,7 +122,8 @@ static void merge(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen,
 		if (m.vmcoreinfo_off + m.vmcoreinfo_len > m.len)
 			__builtin_trap();
 		vmcoreinfo_init(&vi, ent, 64);
-		(void)vmcoreinfo_parse(&vi, (const char *)out + m.vmcoreinfo_off,
+		(void)vmcoreinfo_parse(&vi,
+				       (const char *)out + m.vmcoreinfo_off,
 				       m.vmcoreinfo_len);
 	}
 }
@@ -129,10 +132,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct elfcore_load loads[LOADS_MAX];
 	static struct elfcore_note_seg notes[NOTES_MAX];
-	struct elfcore_range r[2] = { { 0, 0 }, { 0, 0 } }, k[2];
+	struct elfcore_range r[2] = {{0, 0}, {0, 0}}, k[2];
 	struct elfcore ec;
 	/* e_ident[9] is padding: nonzero there means a smaller capacity. */
-	size_t cap = size > 9 && data[9] ? data[9] % (LOADS_MAX + 1) : LOADS_MAX;
+	size_t cap =
+	    size > 9 && data[9] ? data[9] % (LOADS_MAX + 1) : LOADS_MAX;
 	size_t split;
 
 	elfcore_init(&ec, loads, cap, notes, NOTES_MAX);
@@ -142,16 +146,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size >= 64) {
 		r[0].start = elf64_get64(data + 24) & (ELFCORE_PHYS_LIMIT - 1);
 		r[0].size = elf64_get64(data + 40) >> (data[8] & 63);
-		r[1].start = elf64_get32(data + 48) * (uint64_t)ELFCORE_PAGE_SIZE;
-		r[1].size = elf64_get16(data + 58) * (uint64_t)ELFCORE_PAGE_SIZE;
+		r[1].start =
+		    elf64_get32(data + 48) * (uint64_t)ELFCORE_PAGE_SIZE;
+		r[1].size =
+		    elf64_get16(data + 58) * (uint64_t)ELFCORE_PAGE_SIZE;
 	}
 	(void)elfcore_exclude(&ec, r, 2);
 	check_loads(&ec);
 	check_excluded(&ec, r, 2);
 	/* Keep ranges (a DT's /memory) from more ignored header bytes. */
 	if (size >= 64) {
-		k[0].start = elf64_get16(data + 60) * (uint64_t)ELFCORE_PAGE_SIZE;
-		k[0].size = elf64_get16(data + 62) * (uint64_t)ELFCORE_PAGE_SIZE * 3 / 2;
+		k[0].start =
+		    elf64_get16(data + 60) * (uint64_t)ELFCORE_PAGE_SIZE;
+		k[0].size = elf64_get16(data + 62) *
+			    (uint64_t)ELFCORE_PAGE_SIZE * 3 / 2;
 		k[1].start = elf64_get64(data + 24) & 0xffffffffffull;
 		k[1].size = elf64_get32(data + 10);
 		if (elfcore_intersect(&ec, k, 2) != -EINVAL)

@@ -30,7 +30,8 @@ static void check_table(const struct vmcoreinfo *vi, const char *buf,
 			    (unsigned char)e->key[k] < 0x20)
 				__builtin_trap();
 		for (k = 0; k < e->val_len; k++)
-			if (e->val[k] == '\n' || (unsigned char)e->val[k] < 0x20)
+			if (e->val[k] == '\n' ||
+			    (unsigned char)e->val[k] < 0x20)
 				__builtin_trap();
 		for (k = 0; k < i; k++)
 			if (vi->ent[k].key_len == e->key_len &&

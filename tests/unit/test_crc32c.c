@@ -59,15 +59,18 @@ static void test_against_reference(void)
 	crc32c_init();
 	for (off = 0; off < 8; off++)
 		for (len = 0; len + off <= 280; len++)
-			if (crc32c(0, buf + off, len) != ref_crc32c(0, buf + off, len))
+			if (crc32c(0, buf + off, len) !=
+			    ref_crc32c(0, buf + off, len))
 				bad++;
 	CHECK_EQ(bad, 0);
 	whole = crc32c(0, buf, 257);
 	for (split = 0; split <= 257; split++)
-		if (crc32c(crc32c(0, buf, split), buf + split, 257 - split) != whole)
+		if (crc32c(crc32c(0, buf, split), buf + split, 257 - split) !=
+		    whole)
 			badsplit++;
 	CHECK_EQ(badsplit, 0);
-	CHECK_EQ(crc32c(0xdeadbeefu, buf, 100), ref_crc32c(0xdeadbeefu, buf, 100));
+	CHECK_EQ(crc32c(0xdeadbeefu, buf, 100),
+		 ref_crc32c(0xdeadbeefu, buf, 100));
 }
 
 int main(void)

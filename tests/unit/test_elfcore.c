@@ -17,21 +17,21 @@
 #include "tests/unit/check.h"
 
 /* The machine of REFERENCE.md section 7: 1 GiB at 0x40000000, 64M reserved. */
-#define RAM_BASE 0x40000000ull
-#define RAM_END 0x80000000ull
-#define RESV_BASE 0x76c00000ull
-#define RESV_SIZE 0x04000000ull
+#define RAM_BASE    0x40000000ull
+#define RAM_END	    0x80000000ull
+#define RESV_BASE   0x76c00000ull
+#define RESV_SIZE   0x04000000ull
 #define PAGE_OFFSET 0xffff000000000000ull
-#define TEXT_PA 0x40210000ull
-#define TEXT_SIZE 0x01c50000ull
-#define TEXT_VA 0xffff800008000000ull
-#define NOTES_CPU0 0x7fdd1000ull
-#define NOTES_CPU1 0x7fdf1000ull
-#define NOTES_SIZE 0x1a0ull
-#define VMCI_PA 0x42740000ull
-#define VMCI_SIZE 0x1024ull
+#define TEXT_PA	    0x40210000ull
+#define TEXT_SIZE   0x01c50000ull
+#define TEXT_VA	    0xffff800008000000ull
+#define NOTES_CPU0  0x7fdd1000ull
+#define NOTES_CPU1  0x7fdf1000ull
+#define NOTES_SIZE  0x1a0ull
+#define VMCI_PA	    0x42740000ull
+#define VMCI_SIZE   0x1024ull
 
-#define LIN(pa) (PAGE_OFFSET + ((pa) - RAM_BASE))
+#define LIN(pa) (PAGE_OFFSET + ((pa)-RAM_BASE))
 
 static struct elfcore_load loads[16];
 static struct elfcore_note_seg notes[16];
@@ -53,7 +53,8 @@ static struct elfcore_build *kexec_shape(void)
 	elfcore_build_add_note(b, NOTES_CPU1, NOTES_SIZE);
 	elfcore_build_add_note(b, VMCI_PA, VMCI_SIZE);
 	elfcore_build_add_load(b, TEXT_PA, TEXT_SIZE, TEXT_VA);
-	elfcore_build_add_load(b, RAM_BASE, RESV_BASE - RAM_BASE, LIN(RAM_BASE));
+	elfcore_build_add_load(b, RAM_BASE, RESV_BASE - RAM_BASE,
+			       LIN(RAM_BASE));
 	elfcore_build_add_load(b, RESV_BASE + RESV_SIZE,
 			       RAM_END - RESV_BASE - RESV_SIZE,
 			       LIN(RESV_BASE + RESV_SIZE));
@@ -69,7 +70,7 @@ static int parse(struct elfcore *ec, const uint8_t *buf, size_t len)
 
 static void test_kexec_tools_shape(void)
 {
-	struct elfcore_range resv = { RESV_BASE, RESV_SIZE };
+	struct elfcore_range resv = {RESV_BASE, RESV_SIZE};
 	struct elfcore ec;
 	size_t len;
 	uint8_t *buf = finish(kexec_shape(), &len);
@@ -141,15 +142,18 @@ static void test_bad_loads(void)
 	size_t len;
 	uint8_t *buf;
 
-	elfcore_build_add_load(b, 0x1000, 0, 0);			/* empty */
-	elfcore_build_add_load(b, 0xfffffffffffff000ull, 0x2000, 0);	/* wraps */
-	elfcore_build_add_load(b, 0x10000, UINT64_MAX & ~0xfffull, 0); /* wraps */
-	elfcore_build_add_load(b, 1ull << 52, 0x1000, 0);		/* > 52 bits */
-	elfcore_build_add_load(b, (1ull << 52) - 0x1000, 0x2000, 0);	/* crosses */
-	elfcore_build_add_load(b, 0x40000800, 0x1000, 0);		/* unaligned */
-	elfcore_build_add_load(b, 0x40000000, 0x1800, 0);		/* unaligned */
-	elfcore_build_add_load(b, (1ull << 52) - 0x1000, 0x1000, 7);	/* ok, top */
-	elfcore_build_add_load(b, 0x2000, 0x1000, 5);			/* ok */
+	elfcore_build_add_load(b, 0x1000, 0, 0);		     /* empty */
+	elfcore_build_add_load(b, 0xfffffffffffff000ull, 0x2000, 0); /* wraps */
+	elfcore_build_add_load(b, 0x10000, UINT64_MAX & ~0xfffull,
+			       0);			  /* wraps */
+	elfcore_build_add_load(b, 1ull << 52, 0x1000, 0); /* > 52 bits */
+	elfcore_build_add_load(b, (1ull << 52) - 0x1000, 0x2000,
+			       0);			  /* crosses */
+	elfcore_build_add_load(b, 0x40000800, 0x1000, 0); /* unaligned */
+	elfcore_build_add_load(b, 0x40000000, 0x1800, 0); /* unaligned */
+	elfcore_build_add_load(b, (1ull << 52) - 0x1000, 0x1000,
+			       7);		      /* ok, top */
+	elfcore_build_add_load(b, 0x2000, 0x1000, 5); /* ok */
 	buf = finish(b, &len);
 	CHECK_EQ(parse(&ec, buf, len), 0);
 	CHECK_EQ(ec.nbad_loads, 7);
@@ -170,22 +174,23 @@ static void test_overlaps(void)
 
 	/* Unsorted, duplicated, contained, partially overlapping, adjacent. */
 	elfcore_build_add_load(b, 0x9000, 0x3000, 0x109000);
-	elfcore_build_add_load(b, 0x3000, 0x5000, 0x103000);  /* [3000,8000) */
-	elfcore_build_add_load(b, 0x1000, 0x4000, 0x101000);  /* [1000,5000) */
-	elfcore_build_add_load(b, 0x1000, 0x4000, 0x201000);  /* duplicate */
-	elfcore_build_add_load(b, 0x2000, 0x1000, 0x302000);  /* inside */
-	elfcore_build_add_load(b, 0x1000, 0x1000, 0x401000);  /* inside, same start */
-	elfcore_build_add_load(b, 0xa000, 0x1000, 0x50a000);  /* inside last */
-	elfcore_build_add_load(b, 0xb000, 0x2000, 0x60b000);  /* [b000,d000) */
+	elfcore_build_add_load(b, 0x3000, 0x5000, 0x103000); /* [3000,8000) */
+	elfcore_build_add_load(b, 0x1000, 0x4000, 0x101000); /* [1000,5000) */
+	elfcore_build_add_load(b, 0x1000, 0x4000, 0x201000); /* duplicate */
+	elfcore_build_add_load(b, 0x2000, 0x1000, 0x302000); /* inside */
+	elfcore_build_add_load(b, 0x1000, 0x1000,
+			       0x401000); /* inside, same start */
+	elfcore_build_add_load(b, 0xa000, 0x1000, 0x50a000); /* inside last */
+	elfcore_build_add_load(b, 0xb000, 0x2000, 0x60b000); /* [b000,d000) */
 	buf = finish(b, &len);
 	CHECK_EQ(parse(&ec, buf, len), 0);
 	CHECK_EQ(ec.flags, ELFCORE_F_CONTAINED | ELFCORE_F_CLIPPED);
 	CHECK_EQ(ec.nloads, 4);
 	CHECK_EQ(loads[0].paddr, 0x1000);
 	CHECK_EQ(loads[0].size, 0x4000);
-	CHECK_EQ(loads[1].paddr, 0x5000);	/* clipped to start at 0x5000 */
+	CHECK_EQ(loads[1].paddr, 0x5000); /* clipped to start at 0x5000 */
 	CHECK_EQ(loads[1].size, 0x3000);
-	CHECK_EQ(loads[1].vaddr, 0x105000);	/* moved with the start */
+	CHECK_EQ(loads[1].vaddr, 0x105000); /* moved with the start */
 	CHECK_EQ(loads[2].paddr, 0x9000);
 	CHECK_EQ(loads[2].size, 0x3000);
 	CHECK_EQ(loads[3].paddr, 0xc000);
@@ -276,7 +281,8 @@ static void test_reservation(void)
 	CHECK_EQ(elfcore_exclude(&ec, NULL, 1), -EINVAL);
 	CHECK_EQ(elfcore_exclude(&ec, NULL, 0), 0);
 
-	/* No room to split: the part above is lost, the reservation never kept. */
+	/* No room to split: the part above is lost, the reservation never kept.
+	 */
 	elfcore_init(&ec, loads, 1, notes, 16);
 	CHECK_EQ(elfcore_parse(&ec, buf, len), 0);
 	r[0].start = RESV_BASE;
@@ -295,17 +301,18 @@ static uint8_t *loads_header(const uint64_t (*r)[2], size_t n, size_t *len)
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		elfcore_build_add_load(b, r[i][0], r[i][1], PAGE_OFFSET + r[i][0]);
+		elfcore_build_add_load(b, r[i][0], r[i][1],
+				       PAGE_OFFSET + r[i][0]);
 	return finish(b, len);
 }
 
 static void test_intersect(void)
 {
-	static const uint64_t two[][2] = { { 0x1000, 0x4000 }, { 0x8000, 0x8000 } };
-	static const uint64_t one[][2] = { { 0, 0x10000 } };
+	static const uint64_t two[][2] = {{0x1000, 0x4000}, {0x8000, 0x8000}};
+	static const uint64_t one[][2] = {{0, 0x10000}};
 	static const uint64_t deb[][2] = {
-		{ RAM_BASE, RESV_BASE - RAM_BASE },
-		{ 0x90000000ull, 0x200000 },	/* aligned garbage outside RAM */
+	    {RAM_BASE, RESV_BASE - RAM_BASE},
+	    {0x90000000ull, 0x200000}, /* aligned garbage outside RAM */
 	};
 	struct elfcore_range k[3];
 	struct elfcore ec;
@@ -315,8 +322,8 @@ static void test_intersect(void)
 	/* Keep ranges in reverse order. */
 	buf = loads_header(two, 2, &len);
 	CHECK_EQ(parse(&ec, buf, len), 0);
-	k[0] = (struct elfcore_range){ 0x9000, 0x17000 };
-	k[1] = (struct elfcore_range){ 0x2000, 0x1000 };
+	k[0] = (struct elfcore_range){0x9000, 0x17000};
+	k[1] = (struct elfcore_range){0x2000, 0x1000};
 	CHECK_EQ(elfcore_intersect(&ec, k, 2), 0);
 	CHECK(ec.flags & ELFCORE_F_OUTSIDE);
 	CHECK_EQ(ec.nloads, 2);
@@ -326,7 +333,7 @@ static void test_intersect(void)
 	CHECK_EQ(loads[1].paddr, 0x9000);
 	CHECK_EQ(loads[1].size, 0x7000);
 	/* No whole page, nothing, NULL: refused, nothing changed. */
-	k[0] = (struct elfcore_range){ 0x9800, 0x1000 };
+	k[0] = (struct elfcore_range){0x9800, 0x1000};
 	CHECK_EQ(elfcore_intersect(&ec, k, 1), -EINVAL);
 	CHECK_EQ(elfcore_intersect(&ec, k, 0), -EINVAL);
 	CHECK_EQ(elfcore_intersect(&ec, NULL, 1), -EINVAL);
@@ -334,27 +341,28 @@ static void test_intersect(void)
 	CHECK_EQ(ec.nloads, 2);
 	/* Everything, past 2^64: no change. */
 	CHECK_EQ(parse(&ec, buf, len), 0);
-	k[0] = (struct elfcore_range){ 0, UINT64_MAX };
-	k[1] = (struct elfcore_range){ UINT64_MAX, UINT64_MAX };
+	k[0] = (struct elfcore_range){0, UINT64_MAX};
+	k[1] = (struct elfcore_range){UINT64_MAX, UINT64_MAX};
 	CHECK_EQ(elfcore_intersect(&ec, k, 2), 0);
 	CHECK_EQ(ec.nloads, 2);
 	CHECK(!(ec.flags & ELFCORE_F_OUTSIDE));
 	free(buf);
 
-	/* One load over several keep ranges: overlapping, adjacent, unaligned. */
+	/* One load over several keep ranges: overlapping, adjacent, unaligned.
+	 */
 	buf = loads_header(one, 1, &len);
 	CHECK_EQ(parse(&ec, buf, len), 0);
-	k[0] = (struct elfcore_range){ 0x4000, 0x1000 };
-	k[1] = (struct elfcore_range){ 0x1800, 0x1000 };	/* -> [2000,2000) */
-	k[2] = (struct elfcore_range){ 0x3000, 0x1800 };	/* -> [3000,4000) */
+	k[0] = (struct elfcore_range){0x4000, 0x1000};
+	k[1] = (struct elfcore_range){0x1800, 0x1000}; /* -> [2000,2000) */
+	k[2] = (struct elfcore_range){0x3000, 0x1800}; /* -> [3000,4000) */
 	CHECK_EQ(elfcore_intersect(&ec, k, 3), 0);
 	CHECK_EQ(ec.nloads, 1);
 	CHECK_EQ(loads[0].paddr, 0x3000);
 	CHECK_EQ(loads[0].size, 0x2000);
 	CHECK_EQ(parse(&ec, buf, len), 0);
-	k[0] = (struct elfcore_range){ 0x1000, 0x1000 };
-	k[1] = (struct elfcore_range){ 0x6000, 0x1000 };
-	k[2] = (struct elfcore_range){ 0x2000, 0x1000 };
+	k[0] = (struct elfcore_range){0x1000, 0x1000};
+	k[1] = (struct elfcore_range){0x6000, 0x1000};
+	k[2] = (struct elfcore_range){0x2000, 0x1000};
 	CHECK_EQ(elfcore_intersect(&ec, k, 3), 0);
 	CHECK_EQ(ec.nloads, 2);
 	CHECK_EQ(loads[0].paddr, 0x1000);
@@ -374,7 +382,7 @@ static void test_intersect(void)
 	buf = loads_header(deb, 2, &len);
 	CHECK_EQ(parse(&ec, buf, len), 0);
 	CHECK_EQ(ec.nloads, 2);
-	k[0] = (struct elfcore_range){ RAM_BASE, RAM_END - RAM_BASE };
+	k[0] = (struct elfcore_range){RAM_BASE, RAM_END - RAM_BASE};
 	CHECK_EQ(elfcore_intersect(&ec, k, 1), 0);
 	CHECK_EQ(ec.nloads, 1);
 	CHECK_EQ(loads[0].paddr, RAM_BASE);
@@ -385,22 +393,26 @@ static void test_intersect(void)
 static void test_capacity_and_flags(void)
 {
 	struct elfcore_build *b = elfcore_build_new();
-	struct elfcore_build_phdr ph = { 0 };
+	struct elfcore_build_phdr ph = {0};
 	struct elfcore ec;
 	size_t len;
 	uint8_t *buf;
 
 	elfcore_build_add_note(b, NOTES_CPU0, NOTES_SIZE);
 	elfcore_build_add_note(b, NOTES_CPU1, NOTES_SIZE);
-	elfcore_build_add_note(b, 0x1000, 0);			/* empty */
-	elfcore_build_add_note(b, UINT64_MAX - 4, 0x10);	/* wraps */
+	elfcore_build_add_note(b, 0x1000, 0);		 /* empty */
+	elfcore_build_add_note(b, UINT64_MAX - 4, 0x10); /* wraps */
 	elfcore_build_add_load(b, 0x3000, 0x1000, 0);
 	elfcore_build_add_load(b, 0x1000, 0x1000, 0);
-	ph.type = PT_LOAD;	/* p_offset 0, p_filesz 0: both mismatch */
+	ph.type = PT_LOAD; /* p_offset 0, p_filesz 0: both mismatch */
 	ph.paddr = 0x8000;
 	ph.memsz = 0x1000;
 	elfcore_build_add_phdr(b, &ph);
-	ph.type = 0x6474e551;	/* PT_GNU_STACK: not ours */
+	ph.type = PT_NOTE; /* the same for a note, kept */
+	ph.paddr = 0x9000;
+	ph.memsz = 0x100;
+	elfcore_build_add_phdr(b, &ph);
+	ph.type = 0x6474e551; /* PT_GNU_STACK: not ours */
 	elfcore_build_add_phdr(b, &ph);
 	ph.type = PT_NULL;
 	elfcore_build_add_phdr(b, &ph);
@@ -408,10 +420,12 @@ static void test_capacity_and_flags(void)
 
 	CHECK_EQ(parse(&ec, buf, len), 0);
 	CHECK_EQ(ec.nloads, 3);
-	CHECK_EQ(ec.nnotes, 2);
+	CHECK_EQ(ec.nnotes, 3);
+	CHECK_EQ(notes[2].paddr, 0x9000);
 	CHECK_EQ(ec.nbad_notes, 2);
 	CHECK_EQ(ec.flags, ELFCORE_F_BAD_NOTE | ELFCORE_F_FILESZ_MISMATCH |
-			   ELFCORE_F_OFFSET_MISMATCH | ELFCORE_F_OTHER_PHDR);
+			       ELFCORE_F_OFFSET_MISMATCH |
+			       ELFCORE_F_OTHER_PHDR);
 
 	/* Capacity 1 each: the first that fit, still sorted, and -ENOSPC. */
 	elfcore_init(&ec, loads, 1, notes, 1);
@@ -440,19 +454,20 @@ static void test_broken_headers(void)
 	good = finish(kexec_shape(), &len);
 	buf = malloc(len);
 
-#define MUTATE(stmt, want)                                                    \
-	do {                                                                  \
-		memcpy(buf, good, len);                                       \
-		stmt;                                                         \
-		CHECK_EQ(parse(&ec, buf, len), want);                         \
-		CHECK_EQ(ec.nloads + ec.nnotes, 0);                           \
+#define MUTATE(stmt, want)                                                     \
+	do {                                                                   \
+		memcpy(buf, good, len);                                        \
+		stmt;                                                          \
+		CHECK_EQ(parse(&ec, buf, len), want);                          \
+		CHECK_EQ(ec.nloads + ec.nnotes, 0);                            \
 	} while (0)
 
 	CHECK_EQ(elfcore_check_header(good, len, &phnum), 0);
 	CHECK_EQ(phnum, 6);
 	CHECK_EQ(elfcore_check_header(good, len, NULL), 0);
 	CHECK_EQ(elfcore_check_header(NULL, len, NULL), -EINVAL);
-	CHECK_EQ(elfcore_check_header(good, ELF64_EHDR_SIZE - 1, NULL), -EINVAL);
+	CHECK_EQ(elfcore_check_header(good, ELF64_EHDR_SIZE - 1, NULL),
+		 -EINVAL);
 	CHECK_EQ(elfcore_check_header(good, 0, NULL), -EINVAL);
 	/* Truncated program header table. */
 	CHECK_EQ(parse(&ec, good, hdr - 1), -EPROTO);
@@ -477,8 +492,9 @@ static void test_broken_headers(void)
 	MUTATE(elf64_put64(buf + ELF64_E_PHOFF, 63), -EPROTO);
 	MUTATE(elf64_put64(buf + ELF64_E_PHOFF, UINT64_MAX - 8), -EPROTO);
 	MUTATE(elf64_put64(buf + ELF64_E_PHOFF, len), -EPROTO);
-	MUTATE(elf64_put64(buf + ELF64_E_PHOFF, len - hdr + ELF64_EHDR_SIZE + 1),
-	       -EPROTO);
+	MUTATE(
+	    elf64_put64(buf + ELF64_E_PHOFF, len - hdr + ELF64_EHDR_SIZE + 1),
+	    -EPROTO);
 #undef MUTATE
 	/* A table at the very end of the buffer, unaligned, is fine. */
 	memset(buf, 0, len);
@@ -510,17 +526,17 @@ static size_t cpu_notes(uint8_t *seg, size_t cap, int32_t pid, uint64_t pc)
 	elfcore_build_prstatus(desc, pid, regs, 0xffff80000c003e40ull, pc,
 			       0x600003c5);
 	memset(seg, 0, cap);
-	n = elfcore_build_note(seg, cap, "CORE", NT_PRSTATUS, desc, sizeof(desc));
+	n = elfcore_build_note(seg, cap, "CORE", NT_PRSTATUS, desc,
+			       sizeof(desc));
 	n += elfcore_build_terminator(seg + n, cap - n);
 	return n;
 }
 
-static const char vmci_text[] =
-	"OSRELEASE=6.1.0-56-arm64\n"
-	"PAGESIZE=4096\n"
-	"SYMBOL(swapper_pg_dir)=ffff800009c5e000\n"
-	"NUMBER(kimage_voffset)=0xffff7fffc7e00000\n"
-	"CRASHTIME=1700000000\n";
+static const char vmci_text[] = "OSRELEASE=6.1.0-56-arm64\n"
+				"PAGESIZE=4096\n"
+				"SYMBOL(swapper_pg_dir)=ffff800009c5e000\n"
+				"NUMBER(kimage_voffset)=0xffff7fffc7e00000\n"
+				"CRASHTIME=1700000000\n";
 
 static size_t vmci_note(uint8_t *seg, size_t cap)
 {
@@ -595,7 +611,8 @@ static void test_merge(void)
 	/* And the VMCOREINFO text found there parses. */
 	vmcoreinfo_init(&vi, ent, 16);
 	CHECK_EQ(vmcoreinfo_parse(&vi, (const char *)out + m.vmcoreinfo_off,
-				  m.vmcoreinfo_len), 0);
+				  m.vmcoreinfo_len),
+		 0);
 	CHECK_EQ(vmcoreinfo_symbol(&vi, "swapper_pg_dir", &v), 0);
 	CHECK_EQ(v, 0xffff800009c5e000ull);
 

@@ -13,44 +13,44 @@
 #include "tests/unit/check.h"
 
 static const char arm64_text[] =
-	"OSRELEASE=6.1.0-56-arm64\n"
-	"BUILD-ID=5f1c3a1e0d9b4c2a8e7f6d5c4b3a29180716f5e4\n"
-	"PAGESIZE=4096\n"
-	"SYMBOL(init_uts_ns)=ffff80000a0d7c38\n"
-	"OFFSET(uts_namespace.name)=0\n"
-	"SYMBOL(node_online_map)=ffff80000a0c2f90\n"
-	"SYMBOL(swapper_pg_dir)=ffff800009c5e000\n"
-	"SYMBOL(_stext)=ffff800008010000\n"
-	"SYMBOL(vmemmap)=fffffc0000000000\n"
-	"SYMBOL(mem_section)=ffff0000ff7f6000\n"
-	"LENGTH(mem_section)=1024\n"
-	"SIZE(mem_section)=16\n"
-	"OFFSET(mem_section.section_mem_map)=0\n"
-	"NUMBER(SECTION_SIZE_BITS)=27\n"
-	"NUMBER(MAX_PHYSMEM_BITS)=48\n"
-	"SIZE(page)=64\n"
-	"SIZE(pglist_data)=5824\n"
-	"SIZE(zone)=1664\n"
-	"OFFSET(page.flags)=0\n"
-	"OFFSET(page._refcount)=52\n"
-	"OFFSET(page.mapping)=24\n"
-	"OFFSET(page.lru)=8\n"
-	"OFFSET(page._mapcount)=48\n"
-	"OFFSET(page.private)=40\n"
-	"OFFSET(page.compound_head)=8\n"
-	"LENGTH(zone.free_area)=11\n"
-	"NUMBER(PG_lru)=4\n"
-	"NUMBER(PG_private)=13\n"
-	"NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)=-129\n"
-	"NUMBER(PAGE_OFFLINE_MAPCOUNT_VALUE)=-257\n"
-	"SYMBOL(kallsyms_names)=ffff800009a2b3c0\n"
-	"NUMBER(VA_BITS)=48\n"
-	"NUMBER(kimage_voffset)=0xffff7fffc7e00000\n"
-	"NUMBER(PHYS_OFFSET)=0x40000000\n"
-	"NUMBER(TCR_EL1_T1SZ)=0x10\n"
-	"KERNELOFFSET=10000\n"
-	"NUMBER(KERNELPACMASK)=0xff80000000000000\n"
-	"CRASHTIME=1700000000\n";
+    "OSRELEASE=6.1.0-56-arm64\n"
+    "BUILD-ID=5f1c3a1e0d9b4c2a8e7f6d5c4b3a29180716f5e4\n"
+    "PAGESIZE=4096\n"
+    "SYMBOL(init_uts_ns)=ffff80000a0d7c38\n"
+    "OFFSET(uts_namespace.name)=0\n"
+    "SYMBOL(node_online_map)=ffff80000a0c2f90\n"
+    "SYMBOL(swapper_pg_dir)=ffff800009c5e000\n"
+    "SYMBOL(_stext)=ffff800008010000\n"
+    "SYMBOL(vmemmap)=fffffc0000000000\n"
+    "SYMBOL(mem_section)=ffff0000ff7f6000\n"
+    "LENGTH(mem_section)=1024\n"
+    "SIZE(mem_section)=16\n"
+    "OFFSET(mem_section.section_mem_map)=0\n"
+    "NUMBER(SECTION_SIZE_BITS)=27\n"
+    "NUMBER(MAX_PHYSMEM_BITS)=48\n"
+    "SIZE(page)=64\n"
+    "SIZE(pglist_data)=5824\n"
+    "SIZE(zone)=1664\n"
+    "OFFSET(page.flags)=0\n"
+    "OFFSET(page._refcount)=52\n"
+    "OFFSET(page.mapping)=24\n"
+    "OFFSET(page.lru)=8\n"
+    "OFFSET(page._mapcount)=48\n"
+    "OFFSET(page.private)=40\n"
+    "OFFSET(page.compound_head)=8\n"
+    "LENGTH(zone.free_area)=11\n"
+    "NUMBER(PG_lru)=4\n"
+    "NUMBER(PG_private)=13\n"
+    "NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)=-129\n"
+    "NUMBER(PAGE_OFFLINE_MAPCOUNT_VALUE)=-257\n"
+    "SYMBOL(kallsyms_names)=ffff800009a2b3c0\n"
+    "NUMBER(VA_BITS)=48\n"
+    "NUMBER(kimage_voffset)=0xffff7fffc7e00000\n"
+    "NUMBER(PHYS_OFFSET)=0x40000000\n"
+    "NUMBER(TCR_EL1_T1SZ)=0x10\n"
+    "KERNELOFFSET=10000\n"
+    "NUMBER(KERNELPACMASK)=0xff80000000000000\n"
+    "CRASHTIME=1700000000\n";
 
 static char *copy(const char *s, size_t len)
 {
@@ -134,9 +134,11 @@ static void test_arm64(void)
 	CHECK_EQ(vmcoreinfo_u64(&vi, "OSRELEASE", 10, &u), -EINVAL);
 	CHECK_EQ(vmcoreinfo_u64(&vi, "NUMBER(kimage_voffset)", 0, &u), 0);
 	CHECK_EQ(u, 0xffff7fffc7e00000ull);
-	CHECK_EQ(vmcoreinfo_u64(&vi, "NUMBER(kimage_voffset)", 10, &u), -EINVAL);
-	CHECK_EQ(vmcoreinfo_u64(&vi, "NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)", 10, &u),
+	CHECK_EQ(vmcoreinfo_u64(&vi, "NUMBER(kimage_voffset)", 10, &u),
 		 -EINVAL);
+	CHECK_EQ(
+	    vmcoreinfo_u64(&vi, "NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)", 10, &u),
+	    -EINVAL);
 
 	CHECK_EQ(vmcoreinfo_u64(NULL, "PAGESIZE", 10, &u), -EINVAL);
 	CHECK_EQ(vmcoreinfo_u64(&vi, NULL, 10, &u), -EINVAL);
@@ -156,23 +158,23 @@ static int parse_str(struct vmcoreinfo *vi, struct vmcoreinfo_entry *ent,
 	return vmcoreinfo_parse(vi, *keep, len);
 }
 
-#define PARSE(vi, ent, s, keep) \
+#define PARSE(vi, ent, s, keep)                                                \
 	parse_str(vi, ent, sizeof(ent) / sizeof(ent[0]), s, sizeof(s) - 1, keep)
 
 static void test_malformed(void)
 {
-	static const char text[] =
-		"GOOD=1\n"
-		"no equals sign\n"
-		"=novalue\n"
-		"\n"
-		"CTRL=a\x01" "b\n"
-		"CR=5\r\n"
-		"HIGH=\xc3\xa9\n"
-		"EMPTY=\n"
-		"EQ=a=b\n"
-		"GOOD2=2\n"
-		"CRASHTIME=17";
+	static const char text[] = "GOOD=1\n"
+				   "no equals sign\n"
+				   "=novalue\n"
+				   "\n"
+				   "CTRL=a\x01"
+				   "b\n"
+				   "CR=5\r\n"
+				   "HIGH=\xc3\xa9\n"
+				   "EMPTY=\n"
+				   "EQ=a=b\n"
+				   "GOOD2=2\n"
+				   "CRASHTIME=17";
 	static const char text_nul[] = "A=1\nB=2\n\0C=3\n";
 	static const char text_cut_nul[] = "A=1\nB=2\0\0\0\0";
 	struct vmcoreinfo_entry ent[16];
@@ -240,28 +242,27 @@ static void test_malformed(void)
 
 static void test_numbers(void)
 {
-	static const char text[] =
-		"NUMBER(max)=9223372036854775807\n"
-		"NUMBER(min)=-9223372036854775808\n"
-		"NUMBER(over)=9223372036854775808\n"
-		"NUMBER(under)=-9223372036854775809\n"
-		"NUMBER(hex64)=0xFFFFFFFFFFFFFFFF\n"
-		"NUMBER(hex65)=0x10000000000000000\n"
-		"NUMBER(neghex)=-0x10\n"
-		"NUMBER(dash)=-\n"
-		"NUMBER(bare0x)=0x\n"
-		"NUMBER(space)= 5\n"
-		"NUMBER(plus)=+5\n"
-		"NUMBER(trail)=5 \n"
-		"NUMBER(zero)=0\n"
-		"SYMBOL(long)=00000000ffff800009c5e000\n"
-		"SYMBOL(big)=1ffff800009c5e000\n"
-		"SYMBOL(prefixed)=0xffff800009c5e000\n"
-		"SYMBOL(g)=ffffg\n"
-		"SIZE(u64max)=18446744073709551615\n"
-		"SIZE(u64over)=18446744073709551616\n"
-		"SIZE(neg)=-1\n"
-		"SIZE(hex)=0x10\n";
+	static const char text[] = "NUMBER(max)=9223372036854775807\n"
+				   "NUMBER(min)=-9223372036854775808\n"
+				   "NUMBER(over)=9223372036854775808\n"
+				   "NUMBER(under)=-9223372036854775809\n"
+				   "NUMBER(hex64)=0xFFFFFFFFFFFFFFFF\n"
+				   "NUMBER(hex65)=0x10000000000000000\n"
+				   "NUMBER(neghex)=-0x10\n"
+				   "NUMBER(dash)=-\n"
+				   "NUMBER(bare0x)=0x\n"
+				   "NUMBER(space)= 5\n"
+				   "NUMBER(plus)=+5\n"
+				   "NUMBER(trail)=5 \n"
+				   "NUMBER(zero)=0\n"
+				   "SYMBOL(long)=00000000ffff800009c5e000\n"
+				   "SYMBOL(big)=1ffff800009c5e000\n"
+				   "SYMBOL(prefixed)=0xffff800009c5e000\n"
+				   "SYMBOL(g)=ffffg\n"
+				   "SIZE(u64max)=18446744073709551615\n"
+				   "SIZE(u64over)=18446744073709551616\n"
+				   "SIZE(neg)=-1\n"
+				   "SIZE(hex)=0x10\n";
 	struct vmcoreinfo_entry ent[32];
 	struct vmcoreinfo vi;
 	uint64_t u;
@@ -304,14 +305,13 @@ static void test_numbers(void)
 
 static void test_duplicates_and_capacity(void)
 {
-	static const char text[] =
-		"CRASHTIME=1\n"
-		"A=1\n"
-		"B=2\n"
-		"C=3\n"
-		"CRASHTIME=1700000000\n"
-		"D=4\n"
-		"E=5\n";
+	static const char text[] = "CRASHTIME=1\n"
+				   "A=1\n"
+				   "B=2\n"
+				   "C=3\n"
+				   "CRASHTIME=1700000000\n"
+				   "D=4\n"
+				   "E=5\n";
 	struct vmcoreinfo_entry ent[4], big[8];
 	struct vmcoreinfo vi;
 	uint64_t u;

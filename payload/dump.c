@@ -1,0 +1,643 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The dump sequence: walk the ELF core header kexec left in /chosen
+ * (docs/elfcorehdr.md), map the dead kernel's RAM read-only, merge the
+ * per-CPU and VMCOREINFO notes, then stream every page of the PT_LOAD
+ * ranges (docs/stream-format.md) to the sinks: zero pages by state,
+ * others lz4-compressed in blocks of DUMP_BLOCK_PAGES, pages that fault
+ * as unreadable.  No allocation: every buffer is in struct dump_buffers.
+ */
+#include <errno.h>
+#include <libfdt.h>
+#include <lz4.h>
+#include <string.h>
+
+#include "drivers/timer.h"
+#include "payload/dump.h"
+#include "payload/elfcore.h"
+#include "payload/frame.h"
+#include "payload/log.h"
+#include "payload/sink.h"
+#include "payload/sink_serial.h"
+#include "payload/stream_enc.h"
+#include "payload/version.h"
+#include "payload/vmcoreinfo.h"
+#include "purgatory/exception.h"
+#include "purgatory/sysreg.h"
+
+/* Every buffer the dump uses, sized up front (docs/memory.md). */
+struct dump_buffers {
+	uint8_t record[STREAM_ENC_BUF_SIZE];	/* one record being built */
+	uint8_t stage[DUMP_STAGE_SIZE] __attribute__((aligned(16)));
+	LZ4_stream_t lz4;			/* LZ4_compress_fast_extState */
+	uint8_t notes[DUMP_NOTES_MAX];		/* merged notes */
+	struct elfcore_load loads[DUMP_MAX_LOADS];
+	struct elfcore_note_seg note_segs[DUMP_MAX_NOTE_SEGS];
+	struct vmcoreinfo_entry vmcoreinfo[VMCOREINFO_DEFAULT_ENTRIES];
+	struct stream_range map[DUMP_MAX_LOADS];
+};
+
+struct dump {
+	const struct dump_input *in;
+	struct dump_buffers *buf;
+	struct elfcore ec;
+	bool have_map;			/* a usable PT_LOAD map */
+	struct elfcore_merge merge;
+	struct vmcoreinfo vi;
+	bool have_vmcoreinfo;
+	uint64_t crashtime;
+	uint8_t crash_id[STREAM_CRASH_ID_LEN];
+	struct dt_range mem[DUMP_MAX_MEM_RANGES];
+	int nmem;
+	struct dt_range nomap[DUMP_MAX_MEM_RANGES];
+	int nnomap;
+	struct sink_set sinks;
+	struct serial_sink serial;
+	struct stream_enc enc;
+	uint64_t total_pages, done_pages, faulted_pages;
+	uint64_t start_us, last_progress_us;
+};
+
+static struct dump_buffers dump_buffers;
+
+#define PAGE_SHIFT 12
+
+/* --- ranges ------------------------------------------------------------- */
+
+static void sort_ranges(struct dt_range *r, int n)
+{
+	for (int i = 1; i < n; i++) {
+		struct dt_range key = r[i];
+		int j = i - 1;
+
+		while (j >= 0 && r[j].base > key.base) {
+			r[j + 1] = r[j];
+			j--;
+		}
+		r[j + 1] = key;
+	}
+}
+
+static void read_memory_layout(struct dump *d)
+{
+	d->nmem = dt_memory(d->in->fdt, d->mem, DUMP_MAX_MEM_RANGES);
+	if (d->nmem == -ENOSPC) {
+		d->nmem = DUMP_MAX_MEM_RANGES;
+		log_printf("dump: more than %d /memory ranges; using the first\n",
+			   DUMP_MAX_MEM_RANGES);
+	}
+	if (d->nmem < 0)
+		d->nmem = 0;
+	d->nnomap = dt_reserved_nomap(d->in->fdt, d->nomap, DUMP_MAX_MEM_RANGES);
+	if (d->nnomap == -ENOSPC)
+		d->nnomap = DUMP_MAX_MEM_RANGES;
+	if (d->nnomap < 0)
+		d->nnomap = 0;
+	sort_ranges(d->mem, d->nmem);
+	sort_ranges(d->nomap, d->nnomap);
+	for (int i = 0; i < d->nnomap; i++)
+		log_printf("memory: no-map 0x%lx-0x%lx is never read\n",
+			   (unsigned long)d->nomap[i].base,
+			   (unsigned long)(d->nomap[i].base + d->nomap[i].size - 1));
+}
+
+static int map_ro(struct dump *d, uint64_t start, uint64_t end)
+{
+	start = ALIGN_UP(start, DUMP_PAGE_SIZE);
+	end = ALIGN_DOWN(end, DUMP_PAGE_SIZE);
+	if (start >= end)
+		return 0;
+	return mmu_map(d->in->mmu, start, end - start, MMU_RAM_RO);
+}
+
+/*
+ * Map [start, end) read-only where it is RAM the DT knows (/memory) and
+ * not no-map.  The rest stays unmapped: reading it faults and the page is
+ * reported unreadable; not even a speculative access reaches it.
+ */
+static int map_dump_range(struct dump *d, uint64_t start, uint64_t end)
+{
+	int ret = 0;
+
+	for (int i = 0; i < d->nmem && !ret; i++) {
+		uint64_t s = MAX(start, d->mem[i].base);
+		uint64_t e = MIN(end, d->mem[i].base + d->mem[i].size);
+		uint64_t cur = s;
+
+		if (s >= e)
+			continue;
+		for (int j = 0; j < d->nnomap && !ret; j++) {
+			uint64_t ns = ALIGN_DOWN(d->nomap[j].base, DUMP_PAGE_SIZE);
+			uint64_t ne = ALIGN_UP(d->nomap[j].base + d->nomap[j].size,
+					       DUMP_PAGE_SIZE);
+
+			if (ne <= cur || ns >= e)
+				continue;
+			if (ns > cur)
+				ret = map_ro(d, cur, ns);
+			cur = MAX(cur, ne);
+		}
+		if (!ret && cur < e)
+			ret = map_ro(d, cur, e);
+	}
+	return ret;
+}
+
+/* --- the ELF core header ------------------------------------------------ */
+
+static void report_header_flags(uint32_t f, unsigned nbad)
+{
+	static const struct {
+		uint32_t bit;
+		const char *what;
+	} names[] = {
+		{ ELFCORE_F_FILESZ_MISMATCH, "p_filesz != p_memsz (p_memsz used)" },
+		{ ELFCORE_F_OFFSET_MISMATCH, "p_offset != p_paddr (p_paddr used)" },
+		{ ELFCORE_F_BAD_LOAD, "unusable PT_LOAD entries dropped" },
+		{ ELFCORE_F_UNKNOWN_TEXT, "kernel-text PT_LOAD with vaddr ~0 dropped "
+					  "(kexec-tools without _text in kallsyms)" },
+		{ ELFCORE_F_CONTAINED, "PT_LOADs repeating RAM merged" },
+		{ ELFCORE_F_CLIPPED, "overlapping PT_LOADs clipped" },
+		{ ELFCORE_F_BAD_NOTE, "unusable PT_NOTE entries dropped" },
+		{ ELFCORE_F_TRUNCATED, "more entries than the payload keeps" },
+		{ ELFCORE_F_EXCLUDED, "the capture reservation taken out" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (f & names[i].bit)
+			log_printf("elfcorehdr: %s\n", names[i].what);
+	if (nbad)
+		log_printf("elfcorehdr: %u PT_LOAD entries were unusable\n", nbad);
+}
+
+static void read_elfcorehdr(struct dump *d)
+{
+	const struct dt_chosen *ch = d->in->chosen;
+	struct elfcore_range resv[2];
+	int ret;
+
+	elfcore_init(&d->ec, d->buf->loads, DUMP_MAX_LOADS, d->buf->note_segs,
+		     DUMP_MAX_NOTE_SEGS);
+	if (!ch->has_elfcorehdr) {
+		log_printf("elfcorehdr: none in /chosen (linux,elfcorehdr): "
+			   "no memory map, nothing to dump from memory\n");
+		return;
+	}
+	if (!mmu_is_mapped(ch->elfcorehdr_addr, ch->elfcorehdr_size)) {
+		log_printf("elfcorehdr: 0x%lx (%lu bytes) is not readable: no "
+			   "memory map\n", (unsigned long)ch->elfcorehdr_addr,
+			   (unsigned long)ch->elfcorehdr_size);
+		return;
+	}
+	ret = elfcore_parse(&d->ec, (const void *)(uintptr_t)ch->elfcorehdr_addr,
+			    ch->elfcorehdr_size);
+	if (ret && ret != -ENOSPC) {
+		log_printf("elfcorehdr: at 0x%lx (%lu bytes) is unusable (error %d, "
+			   "flags 0x%x): no memory map; dumping notes and logs only\n",
+			   (unsigned long)ch->elfcorehdr_addr,
+			   (unsigned long)ch->elfcorehdr_size, ret,
+			   (unsigned)d->ec.flags);
+		report_header_flags(d->ec.flags, d->ec.nbad_loads);
+		d->ec.nloads = 0;
+		return;
+	}
+	for (int i = 0; i < ch->n_usable && i < 2; i++) {
+		resv[i].start = ch->usable[i].base;
+		resv[i].size = ch->usable[i].size;
+	}
+	elfcore_exclude(&d->ec, resv, (size_t)ch->n_usable);
+	report_header_flags(d->ec.flags, d->ec.nbad_loads);
+	d->have_map = d->ec.nloads > 0;
+	if (!d->have_map)
+		log_printf("elfcorehdr: no PT_LOAD left: no memory map\n");
+	log_printf("elfcorehdr: %u program headers, %zu RAM ranges, %zu note "
+		   "segments\n", d->ec.phnum, d->ec.nloads, d->ec.nnotes);
+}
+
+/* Is [pa, pa + size) RAM of the dead kernel (in /memory, not ours)? */
+static bool dead_kernel_ram(const struct dump *d, uint64_t pa, uint64_t size)
+{
+	const struct dt_chosen *ch = d->in->chosen;
+	bool in_mem = false;
+
+	for (int i = 0; i < d->nmem; i++)
+		if (pa >= d->mem[i].base && pa + size >= pa &&
+		    pa + size <= d->mem[i].base + d->mem[i].size)
+			in_mem = true;
+	for (int i = 0; i < ch->n_usable; i++)
+		if (pa < ch->usable[i].base + ch->usable[i].size &&
+		    ch->usable[i].base < pa + size)
+			return false;
+	return in_mem;
+}
+
+/*
+ * Copy [pa, pa + len) through the stage buffer, page by page, with faults
+ * caught.  Returns a pointer into the stage buffer, or NULL.
+ */
+static const uint8_t *read_phys(struct dump *d, uint64_t pa, size_t len)
+{
+	uint64_t first = ALIGN_DOWN(pa, DUMP_PAGE_SIZE);
+	uint64_t end = ALIGN_UP(pa + len, DUMP_PAGE_SIZE);
+
+	if (end - first > DUMP_STAGE_SIZE)
+		return NULL;
+	if (map_dump_range(d, first, end) || !mmu_is_mapped(first, end - first))
+		return NULL;
+	for (uint64_t p = first; p < end; p += DUMP_PAGE_SIZE)
+		if (probe_copy_page(&d->buf->stage[p - first], (const void *)(uintptr_t)p))
+			return NULL;
+	return &d->buf->stage[pa - first];
+}
+
+static void read_notes(struct dump *d)
+{
+	elfcore_merge_init(&d->merge, d->buf->notes, sizeof(d->buf->notes));
+	for (size_t i = 0; i < d->ec.nnotes; i++) {
+		const struct elfcore_note_seg *seg = &d->ec.notes[i];
+		uint64_t size = MIN(seg->size, (uint64_t)DUMP_STAGE_SIZE - DUMP_PAGE_SIZE);
+		const uint8_t *p;
+
+		if (!dead_kernel_ram(d, seg->paddr, size)) {
+			log_printf("notes: segment at 0x%lx is not in RAM: skipped\n",
+				   (unsigned long)seg->paddr);
+			continue;
+		}
+		p = read_phys(d, seg->paddr, size);
+		if (!p) {
+			log_printf("notes: segment at 0x%lx is unreadable\n",
+				   (unsigned long)seg->paddr);
+			continue;
+		}
+		elfcore_merge_notes(&d->merge, p, size);
+	}
+	log_printf("notes: %u notes, %u CPU register sets (NT_PRSTATUS), "
+		   "VMCOREINFO %s\n", d->merge.nnotes, d->merge.nprstatus,
+		   d->merge.has_vmcoreinfo ? "found" : "MISSING");
+	if (d->merge.flags)
+		log_printf("notes: irregular note segments (flags 0x%x)\n",
+			   (unsigned)d->merge.flags);
+}
+
+static void read_vmcoreinfo(struct dump *d)
+{
+	const char *val;
+	size_t len;
+
+	vmcoreinfo_init(&d->vi, d->buf->vmcoreinfo, VMCOREINFO_DEFAULT_ENTRIES);
+	if (!d->merge.has_vmcoreinfo)
+		return;
+	vmcoreinfo_parse(&d->vi, (const char *)d->buf->notes + d->merge.vmcoreinfo_off,
+			 d->merge.vmcoreinfo_len);
+	d->have_vmcoreinfo = d->vi.count > 0;
+	if (vmcoreinfo_u64(&d->vi, "CRASHTIME", 10, &d->crashtime))
+		d->crashtime = 0;
+	if (vmcoreinfo_get(&d->vi, "OSRELEASE", &val, &len) == 0)
+		log_printf("vmcoreinfo: %zu keys, kernel %.*s, crash time %lu\n",
+			   d->vi.count, (int)len, val, (unsigned long)d->crashtime);
+	if (d->vi.nmalformed)
+		log_printf("vmcoreinfo: %u malformed lines skipped\n",
+			   d->vi.nmalformed);
+}
+
+/* --- crash identity ------------------------------------------------------ */
+
+/* SplitMix64 finaliser: spreads every input bit over the output. */
+static uint64_t mix64(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ull;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebull;
+	return x ^ (x >> 31);
+}
+
+/*
+ * A random id per crash: kexec-tools puts getrandom() output in
+ * /chosen/kaslr-seed on every load, QEMU and firmware give rng-seed; the
+ * counter and the CPU's identity separate boards that lack both.
+ */
+static void make_crash_id(struct dump *d)
+{
+	const void *fdt = d->in->fdt;
+	int chosen = fdt_path_offset(fdt, "/chosen");
+	uint64_t h = mix64(read_sysreg(cntpct_el0)) ^ mix64(read_sysreg(mpidr_el1) + 1);
+	const uint8_t *p;
+	int len = 0;
+
+	h ^= mix64(d->crashtime + 2);
+	p = fdt_getprop(fdt, chosen, "kaslr-seed", &len);
+	for (int i = 0; p && i < len; i++)
+		h = mix64(h ^ p[i]);
+	p = fdt_getprop(fdt, chosen, "rng-seed", &len);
+	for (int i = 0; p && i < len; i++)
+		h = mix64(h ^ p[i]);
+	for (unsigned i = 0; i < STREAM_CRASH_ID_LEN; i += 8) {
+		uint64_t v = mix64(h + i + read_sysreg(cntpct_el0));
+
+		memcpy(&d->crash_id[i], &v, 8);
+		h = v;
+	}
+}
+
+/* --- sinks --------------------------------------------------------------- */
+
+static bool sink_listed(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = list; *p;) {
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+
+		if (len == n && !strncmp(p, name, n))
+			return true;
+		p += len + (end ? 1 : 0);
+	}
+	return false;
+}
+
+static void report_unknown_sinks(const char *list)
+{
+	for (const char *p = list; *p;) {
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+
+		if (len && !(len == 6 && !strncmp(p, "serial", 6)))
+			log_printf("dump: unknown sink '%.*s' in tinydump.sink= "
+				   "(known: serial): ignored\n", (int)len, p);
+		p += len + (end ? 1 : 0);
+	}
+}
+
+static void setup_sinks(struct dump *d)
+{
+	const struct tinydump_config *cfg = d->in->cfg;
+
+	d->sinks.n = 0;
+	report_unknown_sinks(cfg->sinks);
+	if (sink_listed(cfg->sinks, "serial")) {
+		if (serial_sink_init(&d->serial, d->in->con,
+				     cfg->serial == SERIAL_ASCII ? FRAME_ASCII :
+								   FRAME_BINARY) == 0)
+			d->sinks.sink[d->sinks.n++] = &d->serial.sink;
+		else
+			log_printf("dump: serial sink: no console UART\n");
+	}
+}
+
+/* --- pages ---------------------------------------------------------------- */
+
+static bool page_is_zero(const uint8_t *page)
+{
+	const uint64_t *w = (const uint64_t *)page;
+	uint64_t acc = 0;
+
+	for (unsigned i = 0; i < DUMP_PAGE_SIZE / sizeof(*w); i += 4)
+		acc |= w[i] | w[i + 1] | w[i + 2] | w[i + 3];
+	return acc == 0;
+}
+
+static void progress(struct dump *d, bool final)
+{
+	uint64_t now = timer_now_us();
+	uint64_t secs_x10, out = d->enc.totals.stream_bytes;
+	unsigned pct;
+
+	if (!final && now - d->last_progress_us < DUMP_PROGRESS_US)
+		return;
+	d->last_progress_us = now;
+	secs_x10 = (now - d->start_us) / 100000u;
+	pct = d->total_pages ? (unsigned)(d->done_pages * 100 / d->total_pages) : 100;
+	log_printf("dump: %lu/%lu pages (%u%%), %lu KiB sent, %lu KiB/s%s\n",
+		   (unsigned long)d->done_pages, (unsigned long)d->total_pages, pct,
+		   (unsigned long)(out >> 10),
+		   (unsigned long)(secs_x10 ? (out >> 10) * 10 / secs_x10 : 0),
+		   final ? " (done)" : "");
+}
+
+/* Compress stage pages [first, first + n) into one block of the stream. */
+static int emit_block(struct dump *d, unsigned first, unsigned n)
+{
+	const char *src = (const char *)&d->buf->stage[first * DUMP_PAGE_SIZE];
+	void *dst;
+	size_t room;
+	int ret, clen;
+
+	ret = stream_enc_pages_buf(&d->enc, n, &dst, &room);
+	if (ret)
+		return ret;
+	clen = LZ4_compress_fast_extState(&d->buf->lz4, src, dst, (int)room,
+					  (int)room - 1, 1);
+	if (clen > 0)
+		return stream_enc_pages_commit(&d->enc, n, (uint32_t)clen,
+					       STREAM_BLOCK_LZ4);
+	memcpy(dst, src, room);
+	return stream_enc_pages_commit(&d->enc, n, (uint32_t)room, 0);
+}
+
+/*
+ * Pages [pfn, pfn + n), all mapped: copy them (faults caught), then send
+ * each as data, zero (level bit 1) or unreadable, data pages in blocks.
+ */
+static int dump_block(struct dump *d, uint64_t pfn, unsigned n)
+{
+	enum { DATA, ZERO, BAD } state[DUMP_BLOCK_PAGES];
+	bool drop_zero = d->in->cfg->level & 1;
+	unsigned i = 0;
+	int ret = 0;
+
+	for (unsigned k = 0; k < n; k++) {
+		uint8_t *dst = &d->buf->stage[k * DUMP_PAGE_SIZE];
+
+		if (probe_copy_page(dst, (const void *)(uintptr_t)((pfn + k) << PAGE_SHIFT)))
+			state[k] = BAD;
+		else
+			state[k] = drop_zero && page_is_zero(dst) ? ZERO : DATA;
+	}
+	while (i < n && !ret) {
+		unsigned j = i + 1;
+
+		while (j < n && state[j] == state[i])
+			j++;
+		if (state[i] == DATA)
+			ret = emit_block(d, i, j - i);
+		else if (state[i] == ZERO)
+			ret = stream_enc_pages_skip(&d->enc, STREAM_PAGE_ZERO, j - i);
+		else {
+			d->faulted_pages += j - i;
+			ret = stream_enc_pages_skip(&d->enc, STREAM_PAGE_UNREADABLE,
+						    j - i);
+		}
+		i = j;
+	}
+	return ret;
+}
+
+static int dump_load(struct dump *d, const struct elfcore_load *l)
+{
+	uint64_t pfn = l->paddr >> PAGE_SHIFT;
+	uint64_t end = pfn + (l->size >> PAGE_SHIFT);
+	int ret = stream_enc_pages_begin(&d->enc, pfn);
+
+	while (!ret && pfn < end) {
+		uint64_t n = 0;
+
+		/* Pages we did not map (not RAM per the DT, no-map): unreadable. */
+		while (pfn + n < end && !mmu_is_mapped((pfn + n) << PAGE_SHIFT,
+						       DUMP_PAGE_SIZE))
+			n++;
+		if (n) {
+			ret = stream_enc_pages_skip(&d->enc, STREAM_PAGE_UNREADABLE, n);
+			d->faulted_pages += n;
+		} else {
+			uint64_t max = MIN(end - pfn, (uint64_t)DUMP_BLOCK_PAGES);
+
+			while (n < max && mmu_is_mapped((pfn + n) << PAGE_SHIFT,
+							DUMP_PAGE_SIZE))
+				n++;
+			ret = dump_block(d, pfn, (unsigned)n);
+		}
+		pfn += n;
+		d->done_pages += n;
+		progress(d, false);
+	}
+	return ret;
+}
+
+/* --- the stream ------------------------------------------------------------ */
+
+static int stream_start(struct dump *d)
+{
+	struct stream_header h = { 0 };
+	const struct dt_chosen *ch = d->in->chosen;
+	struct stream_range resv[2];
+	int ret;
+
+	h.page_size = DUMP_PAGE_SIZE;
+	h.machine = STREAM_EM_AARCH64;
+	h.endian = STREAM_ENDIAN_LITTLE;
+	h.dump_level = (uint8_t)d->in->cfg->level;
+	h.flags = d->have_map ? 0 : STREAM_HDR_F_NO_MAP;
+	memcpy(h.crash_id, d->crash_id, sizeof(h.crash_id));
+	h.crashtime = d->crashtime;
+	h.map_count = (uint32_t)d->ec.nloads;
+	h.resv_count = (uint32_t)MIN(ch->n_usable, 2);
+	h.notes_size = (uint32_t)d->merge.len;
+	for (size_t i = 0; i < d->ec.nloads; i++) {
+		d->buf->map[i].paddr = d->ec.loads[i].paddr;
+		d->buf->map[i].size = d->ec.loads[i].size;
+		d->buf->map[i].vaddr = d->ec.loads[i].vaddr;
+		h.max_pfn = (d->ec.loads[i].paddr + d->ec.loads[i].size) >> PAGE_SHIFT;
+	}
+	for (unsigned i = 0; i < h.resv_count; i++) {
+		resv[i].paddr = ch->usable[i].base;
+		resv[i].size = ch->usable[i].size;
+		resv[i].vaddr = 0;
+	}
+	strncpy(h.producer, "tinydump " TINYDUMP_VERSION, STREAM_PRODUCER_LEN);
+
+	ret = stream_enc_header(&d->enc, &h);
+	if (!ret && d->merge.len)
+		ret = stream_enc_notes(&d->enc, d->buf->notes, d->merge.len);
+	if (!ret && d->ec.nloads)
+		ret = stream_enc_map(&d->enc, STREAM_MAP_LOAD, d->buf->map,
+				     d->ec.nloads);
+	if (!ret && h.resv_count)
+		ret = stream_enc_map(&d->enc, STREAM_MAP_RESV, resv, h.resv_count);
+	return ret;
+}
+
+static const char *status_name(unsigned status)
+{
+	return status == STREAM_STATUS_COMPLETE ? "complete" :
+	       status == STREAM_STATUS_CUT	 ? "cut: a sink is full" :
+						   "aborted";
+}
+
+static void summary(struct dump *d, unsigned status, int error)
+{
+	const struct stream_totals *t = &d->enc.totals;
+	uint64_t us = timer_now_us() - d->start_us;
+
+	log_printf("dump: %s%s; %lu pages: %lu with data, %lu zero, %lu "
+		   "unreadable; %lu KiB of memory in %lu KiB of stream (%lu "
+		   "records) in %lu.%03lu s\n", status_name(status),
+		   error ? " (error)" : "", (unsigned long)d->done_pages,
+		   (unsigned long)t->pages_dumped, (unsigned long)t->pages_zero,
+		   (unsigned long)t->pages_unreadable,
+		   (unsigned long)(t->raw_bytes >> 10),
+		   (unsigned long)(t->stream_bytes >> 10), (unsigned long)t->records,
+		   (unsigned long)(us / 1000000), (unsigned long)(us / 1000 % 1000));
+	if (d->serial.sink.ops && d->serial.sink.bytes)
+		log_printf("dump: serial: %lu record bytes, %lu bytes on the wire\n",
+			   (unsigned long)d->serial.sink.bytes,
+			   (unsigned long)d->serial.wire_bytes);
+	if (error)
+		log_printf("dump: stopped by error %d\n", error);
+}
+
+int dump_run(const struct dump_input *in)
+{
+	static struct dump dump;
+	struct dump *d = &dump;
+	unsigned status = STREAM_STATUS_COMPLETE;
+	const char *log;
+	size_t log_len;
+	int ret = 0;
+
+	memset(d, 0, sizeof(*d));
+	d->in = in;
+	d->buf = &dump_buffers;
+	d->start_us = d->last_progress_us = timer_now_us();
+	if (in->cfg->level > 1)
+		log_printf("dump: level %d asks for page filtering, which this "
+			   "version does not do yet: only zero pages (bit 1) "
+			   "are left out\n", in->cfg->level);
+
+	read_memory_layout(d);
+	read_elfcorehdr(d);
+	for (size_t i = 0; i < d->ec.nloads && !ret; i++) {
+		ret = map_dump_range(d, d->ec.loads[i].paddr,
+				     d->ec.loads[i].paddr + d->ec.loads[i].size);
+		d->total_pages += d->ec.loads[i].size >> PAGE_SHIFT;
+	}
+	if (ret)
+		log_printf("dump: mapping the dead kernel's RAM failed (%d): "
+			   "what is not mapped is reported unreadable\n", ret);
+	read_notes(d);
+	read_vmcoreinfo(d);
+	make_crash_id(d);
+
+	setup_sinks(d);
+	if (!d->sinks.n) {
+		log_printf("dump: no usable sink: nothing is dumped\n");
+		return -ENODEV;
+	}
+	log_printf("dump: %lu pages (%lu MiB) to %s, level %d\n",
+		   (unsigned long)d->total_pages,
+		   (unsigned long)(d->total_pages >> (20 - PAGE_SHIFT)),
+		   d->sinks.sink[0]->name, in->cfg->level);
+
+	stream_enc_init(&d->enc, sinks_write, &d->sinks, d->buf->record,
+			sizeof(d->buf->record));
+	stream_enc_set_limit(&d->enc, sinks_capacity(&d->sinks));
+	ret = sinks_open(&d->sinks, d->crash_id);
+	if (!ret)
+		ret = stream_start(d);
+	for (size_t i = 0; i < d->ec.nloads && !ret; i++)
+		ret = dump_load(d, &d->ec.loads[i]);
+	if (!ret)
+		ret = stream_enc_pages_flush(&d->enc);
+	progress(d, true);
+	if (ret)
+		status = ret == -ENOSPC ? STREAM_STATUS_CUT : STREAM_STATUS_ABORTED;
+	summary(d, status, ret);
+	/* The payload's own console log goes in too, for the report. */
+	log_captured(&log, &log_len);
+	if (log_len)
+		stream_enc_text(&d->enc, STREAM_TEXT_LOG, log, log_len);
+	stream_enc_trailer(&d->enc, status, ret);
+	sinks_close(&d->sinks, status);
+	return ret;
+}

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The dump: from the ELF core header to the last record on every sink.
+ */
+#ifndef TINYDUMP_PAYLOAD_DUMP_H
+#define TINYDUMP_PAYLOAD_DUMP_H
+
+#include <stdint.h>
+
+#include "drivers/console.h"
+#include "fdt/dt.h"
+#include "payload/config.h"
+#include "purgatory/mmu.h"
+
+/*
+ * Pages compressed together in one lz4 block: 8 × 4 KiB.  Bigger blocks
+ * compress a little better but cost the same again in staging memory.
+ */
+#define DUMP_BLOCK_PAGES 8u
+#define DUMP_PAGE_SIZE 4096u
+#define DUMP_STAGE_SIZE (DUMP_BLOCK_PAGES * DUMP_PAGE_SIZE)
+/* PT_LOAD ranges and PT_NOTE segments we keep (kexec-tools writes one
+ * PT_NOTE per possible CPU, one for VMCOREINFO, PT_LOADs per RAM range). */
+#define DUMP_MAX_LOADS 128u
+#define DUMP_MAX_NOTE_SEGS 64u
+/* The merged notes: 392-byte NT_PRSTATUS per CPU plus VMCOREINFO (a page). */
+#define DUMP_NOTES_MAX (24u * 1024u)
+/* /memory and /reserved-memory no-map ranges we honour. */
+#define DUMP_MAX_MEM_RANGES 32
+/* A progress line at least this often. */
+#define DUMP_PROGRESS_US 2000000u
+
+/* What the main sequence hands the dump. */
+struct dump_input {
+	const void *fdt;
+	const struct dt_chosen *chosen;
+	const struct tinydump_config *cfg;
+	struct mmu *mmu;
+	struct console *con;	/* NULL when there is no console */
+};
+
+/**
+ * dump_run() - dump to the sinks tinydump.sink= names.
+ * Return: 0 for a complete dump, or a negative errno saying why it is
+ * partial or did not happen (all of it also reported on the console).
+ */
+int dump_run(const struct dump_input *in);
+
+#endif
