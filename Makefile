@@ -74,7 +74,8 @@ PAYLOAD_LDFLAGS := -nostdlib -static-pie -Wl,--no-dynamic-linker \
 	-Wl,-z,max-page-size=4096 -Wl,-z,noexecstack -Wl,--no-warn-rwx-segments \
 	-T linker/payload.ld -Wl,-Map,$(O)/payload.map
 
-HOST_CFLAGS := -std=c11 -D_DEFAULT_SOURCE -O2 -g $(WARN) -I. -MMD -MP
+HOST_CFLAGS := -std=c11 -D_DEFAULT_SOURCE -DTINYDUMP_HOST -O2 -g $(WARN) -I. \
+	-MMD -MP
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
 UNIT_CFLAGS := -std=c11 -D_DEFAULT_SOURCE -DTINYDUMP_HOST -O1 -g $(WARN) \
@@ -145,13 +146,20 @@ $(O)/host/%.o: %.c
 	@$(if $(Q),echo "  HOSTCC  $<")
 	$(Q)$(HOSTCC) $(HOST_CFLAGS) -c $< -o $@
 
-$(O)/tinydump: $(host-tool-objs) $(host-lib-objs)
-	@$(if $(Q),echo "  HOSTLD  $@")
-	$(Q)$(HOSTCC) $(HOST_CFLAGS) -o $@ $(host-tool-objs) $(host-lib-objs) $(HOST_LIBS)
+# The shared code as an archive: host programs take only what they use
+# (the tool needs no UART driver, and drivers need a register file).
+HOST_LIB := $(O)/host/libtinydump-shared.a
+$(HOST_LIB): $(host-lib-objs)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(O)/tinydump-fixture: $(host-gen-objs) $(host-lib-objs)
+$(O)/tinydump: $(host-tool-objs) $(HOST_LIB)
 	@$(if $(Q),echo "  HOSTLD  $@")
-	$(Q)$(HOSTCC) $(HOST_CFLAGS) -o $@ $(host-gen-objs) $(host-lib-objs) $(HOST_LIBS)
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) -o $@ $(host-tool-objs) $(HOST_LIB) $(HOST_LIBS)
+
+$(O)/tinydump-fixture: $(host-gen-objs) $(HOST_LIB)
+	@$(if $(Q),echo "  HOSTLD  $@")
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) -o $@ $(host-gen-objs) $(HOST_LIB) $(HOST_LIBS)
 
 # The test shim plays kexec's last step in QEMU: x0 = DTB, jump to payload.
 $(O)/tests/qemu-shim.elf: tests/qemu/shim.S
@@ -160,6 +168,12 @@ $(O)/tests/qemu-shim.elf: tests/qemu/shim.S
 	$(Q)$(CC) -nostdlib -static -Wl,-Ttext=0 -Wl,--build-id=none -o $@ $<
 $(O)/tests/qemu-shim.bin: $(O)/tests/qemu-shim.elf
 	$(Q)$(OBJCOPY) -O binary $< $@
+
+# --- benchmarks (host, the payload's shared code at -O2) -------------------
+$(O)/bench/engine-bench: bench/engine_bench.c $(HOST_LIB)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  HOSTLD  $@")
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) -o $@ $< $(HOST_LIB) $(HOST_LIBS)
 
 # --- unit tests (host, ASan/UBSan, same sources as the payload) -------------
 $(O)/unit/%.o: %.c
@@ -204,8 +218,8 @@ fuzz-build: $(fuzz-bins)
 demo: deps all
 	$(Q)./scripts/demo.sh
 
-bench: deps all
-	$(Q)./bench/run.sh
+bench: deps all $(O)/bench/engine-bench
+	$(Q)O=$(O) ./bench/run.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/tinydump

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 payload-y += payload/main.c payload/log.c payload/libc_glue.c payload/dump.c
-shared-y += payload/sinks.c payload/sink_serial.c
+shared-y += payload/sinks.c payload/sink_serial.c payload/engine.c
 shared-y += payload/config.c
 shared-y += payload/crc32c.c payload/elfcore.c payload/vmcoreinfo.c
 shared-y += payload/stream_enc.c payload/stream_dec.c payload/frame.c

@@ -15,6 +15,7 @@
 #include "drivers/timer.h"
 #include "payload/dump.h"
 #include "payload/elfcore.h"
+#include "payload/engine.h"
 #include "payload/frame.h"
 #include "payload/log.h"
 #include "payload/sink.h"
@@ -54,6 +55,7 @@ struct dump {
 	struct sink_set sinks;
 	struct serial_sink serial;
 	struct stream_enc enc;
+	struct engine engine;
 	uint64_t total_pages, done_pages, faulted_pages;
 	uint64_t start_us, last_progress_us;
 };
@@ -388,16 +390,6 @@ static void setup_sinks(struct dump *d)
 
 /* --- pages ---------------------------------------------------------------- */
 
-static bool page_is_zero(const uint8_t *page)
-{
-	const uint64_t *w = (const uint64_t *)page;
-	uint64_t acc = 0;
-
-	for (unsigned i = 0; i < DUMP_PAGE_SIZE / sizeof(*w); i += 4)
-		acc |= w[i] | w[i + 1] | w[i + 2] | w[i + 3];
-	return acc == 0;
-}
-
 static void progress(struct dump *d, bool final)
 {
 	uint64_t now = timer_now_us();
@@ -416,62 +408,20 @@ static void progress(struct dump *d, bool final)
 		   final ? " (done)" : "");
 }
 
-/* Compress stage pages [first, first + n) into one block of the stream. */
-static int emit_block(struct dump *d, unsigned first, unsigned n)
-{
-	const char *src = (const char *)&d->buf->stage[first * DUMP_PAGE_SIZE];
-	void *dst;
-	size_t room;
-	int ret, clen;
-
-	ret = stream_enc_pages_buf(&d->enc, n, &dst, &room);
-	if (ret)
-		return ret;
-	clen = LZ4_compress_fast_extState(&d->buf->lz4, src, dst, (int)room,
-					  (int)room - 1, 1);
-	if (clen > 0)
-		return stream_enc_pages_commit(&d->enc, n, (uint32_t)clen,
-					       STREAM_BLOCK_LZ4);
-	memcpy(dst, src, room);
-	return stream_enc_pages_commit(&d->enc, n, (uint32_t)room, 0);
-}
-
 /*
- * Pages [pfn, pfn + n), all mapped: copy them (faults caught), then send
- * each as data, zero (level bit 1) or unreadable, data pages in blocks.
+ * Pages [pfn, pfn + n), all mapped: copy them with faults caught, then let
+ * the engine describe them (data in lz4 blocks, zero, unreadable).
  */
 static int dump_block(struct dump *d, uint64_t pfn, unsigned n)
 {
-	enum { DATA, ZERO, BAD } state[DUMP_BLOCK_PAGES];
-	bool drop_zero = d->in->cfg->level & 1;
-	unsigned i = 0;
-	int ret = 0;
+	bool bad[DUMP_BLOCK_PAGES];
 
 	for (unsigned k = 0; k < n; k++) {
-		uint8_t *dst = &d->buf->stage[k * DUMP_PAGE_SIZE];
-
-		if (probe_copy_page(dst, (const void *)(uintptr_t)((pfn + k) << PAGE_SHIFT)))
-			state[k] = BAD;
-		else
-			state[k] = drop_zero && page_is_zero(dst) ? ZERO : DATA;
+		bad[k] = probe_copy_page(&d->buf->stage[k * DUMP_PAGE_SIZE],
+					 (const void *)(uintptr_t)((pfn + k) << PAGE_SHIFT)) != 0;
+		d->faulted_pages += bad[k];
 	}
-	while (i < n && !ret) {
-		unsigned j = i + 1;
-
-		while (j < n && state[j] == state[i])
-			j++;
-		if (state[i] == DATA)
-			ret = emit_block(d, i, j - i);
-		else if (state[i] == ZERO)
-			ret = stream_enc_pages_skip(&d->enc, STREAM_PAGE_ZERO, j - i);
-		else {
-			d->faulted_pages += j - i;
-			ret = stream_enc_pages_skip(&d->enc, STREAM_PAGE_UNREADABLE,
-						    j - i);
-		}
-		i = j;
-	}
-	return ret;
+	return engine_block(&d->engine, d->buf->stage, n, bad);
 }
 
 static int dump_load(struct dump *d, const struct elfcore_load *l)
@@ -622,6 +572,9 @@ int dump_run(const struct dump_input *in)
 	stream_enc_init(&d->enc, sinks_write, &d->sinks, d->buf->record,
 			sizeof(d->buf->record));
 	stream_enc_set_limit(&d->enc, sinks_capacity(&d->sinks));
+	d->engine.enc = &d->enc;
+	d->engine.lz4_state = &d->buf->lz4;
+	d->engine.drop_zero = in->cfg->level & 1;
 	ret = sinks_open(&d->sinks, d->crash_id);
 	if (!ret)
 		ret = stream_start(d);

@@ -12,12 +12,14 @@
 #include "payload/config.h"
 #include "purgatory/mmu.h"
 
+#include "payload/engine.h"
+
 /*
  * Pages compressed together in one lz4 block: 8 × 4 KiB.  Bigger blocks
  * compress a little better but cost the same again in staging memory.
  */
-#define DUMP_BLOCK_PAGES 8u
-#define DUMP_PAGE_SIZE 4096u
+#define DUMP_BLOCK_PAGES ENGINE_BLOCK_PAGES
+#define DUMP_PAGE_SIZE ENGINE_PAGE_SIZE
 #define DUMP_STAGE_SIZE (DUMP_BLOCK_PAGES * DUMP_PAGE_SIZE)
 /* PT_LOAD ranges and PT_NOTE segments we keep (kexec-tools writes one
  * PT_NOTE per possible CPU, one for VMCOREINFO, PT_LOADs per RAM range). */

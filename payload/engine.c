@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The page engine (see engine.h).  lz4 runs with caller-provided state
+ * (LZ4_compress_fast_extState, acceleration 1: what `lz4 -1` does) and
+ * writes straight into the record being built (stream_enc_pages_buf()).
+ */
+#include <errno.h>
+#include <lz4.h>
+#include <string.h>
+
+#include "payload/engine.h"
+
+bool engine_page_is_zero(const uint8_t *page)
+{
+	const uint64_t *w = (const uint64_t *)(const void *)page;
+	uint64_t acc = 0;
+
+	for (unsigned i = 0; i < ENGINE_PAGE_SIZE / sizeof(*w); i += 4)
+		acc |= w[i] | w[i + 1] | w[i + 2] | w[i + 3];
+	return acc == 0;
+}
+
+static int emit_data(struct engine *e, const uint8_t *src, unsigned n)
+{
+	void *dst;
+	size_t room;
+	int ret, clen;
+
+	ret = stream_enc_pages_buf(e->enc, n, &dst, &room);
+	if (ret)
+		return ret;
+	clen = LZ4_compress_fast_extState(e->lz4_state, (const char *)src, dst,
+					  (int)room, (int)room - 1, 1);
+	if (clen > 0)
+		return stream_enc_pages_commit(e->enc, n, (uint32_t)clen,
+					       STREAM_BLOCK_LZ4);
+	memcpy(dst, src, room);
+	return stream_enc_pages_commit(e->enc, n, (uint32_t)room, 0);
+}
+
+int engine_block(struct engine *e, const uint8_t *pages, unsigned n,
+		 const bool *bad)
+{
+	enum { DATA, ZERO, BAD } state[ENGINE_BLOCK_PAGES];
+	unsigned i = 0;
+	int ret = 0;
+
+	if (!n || n > ENGINE_BLOCK_PAGES)
+		return -EINVAL;
+	for (unsigned k = 0; k < n; k++) {
+		if (bad && bad[k])
+			state[k] = BAD;
+		else if (e->drop_zero &&
+			 engine_page_is_zero(&pages[k * ENGINE_PAGE_SIZE]))
+			state[k] = ZERO;
+		else
+			state[k] = DATA;
+	}
+	while (i < n && !ret) {
+		unsigned j = i + 1;
+
+		while (j < n && state[j] == state[i])
+			j++;
+		if (state[i] == DATA)
+			ret = emit_data(e, &pages[i * ENGINE_PAGE_SIZE], j - i);
+		else
+			ret = stream_enc_pages_skip(e->enc, state[i] == ZERO ?
+						    STREAM_PAGE_ZERO :
+						    STREAM_PAGE_UNREADABLE,
+						    j - i);
+		i = j;
+	}
+	return ret;
+}
