@@ -221,10 +221,22 @@ demo: deps all
 bench: deps all $(O)/bench/engine-bench
 	$(Q)O=$(O) ./bench/run.sh
 
+# make install PREFIX=/usr gives /usr/sbin/tinydump-load and the paths
+# docs/loader.md uses; the installed files are rewritten to agree on PREFIX.
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/tinydump
 	install -m 0755 $(O)/tinydump $(DESTDIR)$(PREFIX)/bin/tinydump
 	install -m 0644 $(O)/payload.bin $(DESTDIR)$(PREFIX)/lib/tinydump/payload.bin
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/lib/systemd/system $(DESTDIR)/etc/default
+	sed 's|^DEFAULT_PAYLOAD=.*|DEFAULT_PAYLOAD=$(PREFIX)/lib/tinydump/payload.bin|' \
+		scripts/tinydump-load > $(DESTDIR)$(PREFIX)/sbin/tinydump-load
+	chmod 0755 $(DESTDIR)$(PREFIX)/sbin/tinydump-load
+	sed 's|/usr/sbin/tinydump-load|$(PREFIX)/sbin/tinydump-load|g' \
+		scripts/tinydump.service > $(DESTDIR)$(PREFIX)/lib/systemd/system/tinydump.service
+	chmod 0644 $(DESTDIR)$(PREFIX)/lib/systemd/system/tinydump.service
+	test -e $(DESTDIR)/etc/default/tinydump || \
+		sed 's|/usr/lib/tinydump/payload.bin|$(PREFIX)/lib/tinydump/payload.bin|' \
+		scripts/tinydump.default > $(DESTDIR)/etc/default/tinydump
 
 clean:
 	rm -rf $(O)

@@ -15,17 +15,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define FIXTURE_PAGE_SIZE 4096u
-#define FIXTURE_MAX_CPUS 16u
+#define FIXTURE_PAGE_SIZE  4096u
+#define FIXTURE_MAX_CPUS   16u
 #define FIXTURE_MAX_RANGES 8u
-#define FIXTURE_MAX_BLOBS 12u
+#define FIXTURE_MAX_BLOBS  12u
 
 /* The kernel this crash pretends to come from (arm64, 4K pages, 48-bit VA). */
-#define FIXTURE_OSRELEASE "6.1.0-fixture"
-#define FIXTURE_TEXT_VA 0xffff800008000000ull	/* _text */
-#define FIXTURE_STEXT_VA 0xffff800008010000ull	/* _stext */
+#define FIXTURE_OSRELEASE   "6.1.0-fixture"
+#define FIXTURE_TEXT_VA	    0xffff800008000000ull /* _text */
+#define FIXTURE_STEXT_VA    0xffff800008010000ull /* _stext */
 #define FIXTURE_PAGE_OFFSET 0xffff000000000000ull /* linear map, VA_BITS 48 */
-#define FIXTURE_PC_BASE 0xffff800008123456ull	/* CPU n's pc: this + n */
+#define FIXTURE_PC_BASE	    0xffff800008123456ull /* CPU n's pc: this + n */
 
 /* Broken header variants (--corrupt-header KIND). */
 enum fixture_corrupt {
@@ -51,11 +51,11 @@ enum fixture_page_kind {
 
 struct fixture_opts {
 	uint64_t seed;
-	uint64_t ram_base, ram_size;	/* QEMU's RAM: -m ram_size */
-	uint64_t resv_base, resv_size;	/* the crash reservation */
-	unsigned cpus;			/* 1..FIXTURE_MAX_CPUS */
-	bool garbage_text;		/* Debian 12's kernel-text PT_LOAD */
-	bool no_memory_range;		/* a PT_LOAD with nothing behind it */
+	uint64_t ram_base, ram_size;   /* QEMU's RAM: -m ram_size */
+	uint64_t resv_base, resv_size; /* the crash reservation */
+	unsigned cpus;		       /* 1..FIXTURE_MAX_CPUS */
+	bool garbage_text;	       /* Debian 12's kernel-text PT_LOAD */
+	bool no_memory_range;	       /* a PT_LOAD with nothing behind it */
 	enum fixture_corrupt corrupt;
 };
 
@@ -97,18 +97,18 @@ struct fixture {
 	size_t nmemory;
 	struct fixture_cpu cpus[FIXTURE_MAX_CPUS];
 	unsigned ncpus;
-	uint64_t hdr_paddr;	/* linux,elfcorehdr: address ... */
-	uint64_t hdr_size;	/* ... and size (the property, maybe cut) */
-	uint64_t shim_paddr;	/* a free page for the test shim */
+	uint64_t hdr_paddr;  /* linux,elfcorehdr: address ... */
+	uint64_t hdr_size;   /* ... and size (the property, maybe cut) */
+	uint64_t shim_paddr; /* a free page for the test shim */
 	uint64_t vmcoreinfo_paddr, vmcoreinfo_size; /* 0 when absent */
-	char *vmcoreinfo;	/* the text (NUL-terminated) */
+	char *vmcoreinfo; /* the text (NUL-terminated) */
 	size_t vmcoreinfo_len;
 	uint64_t crashtime;
 	uint64_t kimage_voffset;
 	uint64_t swapper_pg_dir; /* SYMBOL(swapper_pg_dir) */
 	uint64_t pages[FIXTURE_PAGE_KINDS];
-	uint64_t zero_pages;	/* all-zero pages of the loads, any kind */
-	bool expect_map;	/* false: the header is unusable (fallback) */
+	uint64_t zero_pages; /* all-zero pages of the loads, any kind */
+	bool expect_map;     /* false: the header is unusable (fallback) */
 };
 
 /**

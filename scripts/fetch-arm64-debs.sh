@@ -32,7 +32,14 @@ if [ $# -eq 0 ]; then
 		k=$(kernel_pkg)
 	fi
 	[ -n "$k" ] || { echo "fetch-arm64-debs: cannot resolve linux-image-arm64" >&2; exit 1; }
-	set -- "$k" busybox-static kexec-tools libzstd1 liblzma5 zlib1g libc6
+	# kexec-tools and its shared libraries (Debian builds it with Xen
+	# support: libxenctrl pulls in the Xen tool libraries).
+	set -- "$k" busybox-static kexec-tools libc6 zlib1g libzstd1 liblzma5 \
+		libxenmisc4.17 libxencall1 libxendevicemodel1 libxenevtchn1 \
+		libxenforeignmemory1 libxengnttab1 libxenhypfs1 libxenstore4 \
+		libxentoollog1 libxentoolcore1 libyajl2 libext2fs2 libfdt1 \
+		libuuid1 libcom-err2 \
+		makedumpfile libdw1 libelf1 liblzo2-2 libbz2-1.0
 fi
 
 cd "$DEBS"

@@ -7,7 +7,7 @@ set -eu
 
 HOST_PKGS="make gcc libc6-dev gcc-aarch64-linux-gnu picolibc-aarch64-linux-gnu \
 qemu-system-arm qemu-user-static device-tree-compiler liblz4-dev zlib1g-dev \
-python3 python3-pytest cpio kexec-tools libfdt1 clang llvm \
+python3 python3-pytest cpio kexec-tools makedumpfile libfdt1 clang llvm \
 libclang-rt-14-dev"
 # libfdt-dev is not co-installable across architectures: the arm64 one gives
 # the payload its libfdt.a and everyone the headers; the host links libfdt1.

@@ -32,6 +32,9 @@ CACHE = os.environ.get("TINYDUMP_CACHE",
 MACHINES = {
     "virt": dict(args=["-M", "virt", "-cpu", "cortex-a57"], ram=(0x40000000, 1 << 30),
                  mem="1G", serial=["-serial", "stdio"], uart=0x9000000),
+    # The end-to-end dump tests' machine: RAM above 4 GiB (0x40000000 + 6 GiB).
+    "virt-6g": dict(args=["-M", "virt", "-cpu", "cortex-a57"], ram=(0x40000000, 6 << 30),
+                    mem="6G", serial=["-serial", "stdio"], uart=0x9000000),
     "virt-el2": dict(args=["-M", "virt,virtualization=on", "-cpu", "cortex-a57"],
                      ram=(0x40000000, 1 << 30), mem="1G",
                      serial=["-serial", "stdio"], uart=0x9000000),
@@ -107,7 +110,11 @@ class Guest:
 
     def __init__(self, machine="virt", payload=None, load_addr=None, bootargs="",
                  reservation=None, dtb_addr=None, elfcorehdr=None, workdir=None,
-                 extra_args=()):
+                 extra_args=(), blobs=(), shim_addr=None, memory=None):
+        """blobs: [(file, addr)] more files placed with -device loader (a
+        crash's memory, its ELF core header); shim_addr: where the shim
+        goes (default: the reservation's last page); memory: [(base, size)]
+        to write as /memory's reg instead of QEMU's own."""
         self.m = MACHINES[machine]
         self.machine = machine
         self.payload = payload or os.path.join(BUILD, "payload.bin")
@@ -124,7 +131,10 @@ class Guest:
         self.elfcorehdr = elfcorehdr
         self.extra_args = list(extra_args)
         self.dtb = os.path.join(self.workdir, "guest.dtb")
-        self.shim_addr = self.reservation[0] + self.reservation[1] - 0x1000
+        self.shim_addr = (shim_addr if shim_addr is not None else
+                          self.reservation[0] + self.reservation[1] - 0x1000)
+        self.blobs = list(blobs)
+        self.memory = list(memory) if memory else None
 
     def qemu_base(self):
         return [QEMU, *self.m["args"], "-m", self.m["mem"], "-display", "none",
@@ -147,7 +157,17 @@ class Guest:
             a, s = self.elfcorehdr
             fdtput(self.dtb, "-t", "x", "/chosen", "linux,elfcorehdr",
                    *cells(a, ac), *cells(s, sc))
-        if "dtb" in self.m:
+        if self.memory:
+            nodes = subprocess.run(["fdtget", "-l", self.dtb, "/"], capture_output=True,
+                                   text=True, check=True).stdout.split()
+            mem_nodes = [n for n in nodes if n == "memory" or n.startswith("memory@")]
+            reg = []
+            for base, size in self.memory:
+                reg += cells(base, ac) + cells(size, sc)
+            fdtput(self.dtb, "-t", "x", "/" + mem_nodes[0], "reg", *reg)
+            for extra in mem_nodes[1:]:
+                fdtput(self.dtb, "-d", "/" + extra)
+        if "dtb" in self.m and not self.memory:
             # Board DTBs leave /memory for firmware to fill in.
             ram_base, ram_size = self.m["ram"]
             fdtput(self.dtb, "-t", "x", "/memory", "reg",
@@ -161,9 +181,13 @@ class Guest:
         open(path, "wb").write(data)
         return path
 
-    def run(self, timeout=60, dtb_file=None, dtb_addr=None, until=None):
+    def run(self, timeout=60, dtb_file=None, dtb_addr=None, until=None, capture=None,
+            qmp_at_until=()):
         """Boot; return a Run.  until: a bytes marker after which QEMU is
-        stopped (for tinydump.after=halt)."""
+        stopped (for tinydump.after=halt).  capture: a file that receives
+        the raw serial bytes (also in Run.output).  qmp_at_until: QMP
+        commands (dicts) sent when the marker is seen, before the quit
+        (QMP runs them in order, e.g. a synchronous dump-guest-memory)."""
         dtb_file = dtb_file or self.make_dtb()
         dtb_addr = self.dtb_addr if dtb_addr is None else dtb_addr
         qmp_path = os.path.join(self.workdir, "qmp.sock")
@@ -179,6 +203,8 @@ class Guest:
                         f"addr=0x{self.m['park_secondaries_at']:x},force-raw=on"]
         if dtb_file:
             loaders += ["-device", f"loader,file={dtb_file},addr=0x{dtb_addr:x},force-raw=on"]
+        for path, addr in self.blobs:
+            loaders += ["-device", f"loader,file={path},addr=0x{addr:x},force-raw=on"]
         # -S: start paused, so no event is missed before QMP is negotiated.
         cmd = (self.qemu_base() + self.m["serial"] + ["-no-reboot", "-S",
                "-qmp", f"unix:{qmp_path},server=on,wait=on"] + loaders + self.extra_args)
@@ -238,6 +264,8 @@ class Guest:
                 break
             if until and until in out and not quit_sent:
                 time.sleep(0.2)
+                for cmd in qmp_at_until:
+                    qmp.sendall(json.dumps(cmd).encode() + b"\n")
                 qmp.sendall(b'{"execute": "quit"}\n')
                 quit_sent = True
             if time.monotonic() > deadline:
@@ -265,5 +293,101 @@ class Guest:
             except ValueError:
                 pass
         qmp.close()
+        if capture:
+            with open(capture, "wb") as f:
+                f.write(out)
         return Run(bytes(out), events, proc.returncode, timed_out,
                    open(self.stderr_path, errors="replace").read())
+
+
+# --- synthetic crashes (build/tinydump-fixture) ------------------------------
+
+def make_fixture(out_dir, *args):
+    """Write a crash with build/tinydump-fixture; return its manifest."""
+    r = subprocess.run([os.path.join(BUILD, "tinydump-fixture"), "--out", str(out_dir), *args],
+                       capture_output=True, text=True)
+    if r.returncode:
+        raise RuntimeError(f"tinydump-fixture {' '.join(args)}: {r.stderr}")
+    with open(os.path.join(out_dir, "manifest.json")) as f:
+        return json.load(f)
+
+
+def fixture_guest(fixture_dir, bootargs="", dt_memory=False, machine="virt-6g", **kw):
+    """A Guest that boots the payload as kexec -p would after that crash:
+    its memory blobs and ELF core header placed with -device loader,
+    /chosen pointing at them.  dt_memory: write the manifest's /memory
+    (which may claim RAM that QEMU does not have)."""
+    with open(os.path.join(fixture_dir, "manifest.json")) as f:
+        m = json.load(f)
+    return Guest(machine, bootargs=bootargs, reservation=tuple(m["reservation"]),
+                 elfcorehdr=tuple(m["elfcorehdr"]), shim_addr=m["shim"],
+                 blobs=[(os.path.join(fixture_dir, name), addr) for name, addr in m["blobs"]],
+                 memory=[tuple(r) for r in m["memory"]] if dt_memory else None, **kw)
+
+
+TINYDUMP = os.path.join(BUILD, "tinydump")
+PAGE_SIZE = 4096
+
+
+def tinydump_convert(capture, out, fmt="elf", extra=(), timeout=120):
+    """build/tinydump convert CAPTURE -o OUT --format FMT; returns the
+    finished process and report.json (None if it was not written)."""
+    shutil.rmtree(out, ignore_errors=True)
+    r = subprocess.run([TINYDUMP, "convert", capture, "-o", out, "--format", fmt, *extra],
+                       capture_output=True, text=True, timeout=timeout)
+    report = None
+    path = os.path.join(out, "report.json")
+    if os.path.exists(path):
+        with open(path) as f:
+            report = json.load(f)
+    return r, report
+
+
+class CrashRun:
+    """A synthetic crash (make_fixture) and the payload's serial output
+    for it: the capture file, the frames found in it, and the crash's
+    memory as QEMU had it, page by page."""
+
+    def __init__(self, root, name, fixture_args=(), bootargs="tinydump.after=off",
+                 dt_memory=False, timeout=60):
+        import vmcore
+        self.name = name
+        self.dir = os.path.join(root, name)
+        self.manifest = make_fixture(self.dir, *fixture_args)
+        self.capture = os.path.join(self.dir, "capture.bin")
+        g = fixture_guest(self.dir, bootargs=bootargs, dt_memory=dt_memory,
+                          workdir=os.path.join(self.dir, "qemu"))
+        os.makedirs(g.workdir, exist_ok=True)
+        t = time.monotonic()
+        self.run = g.run(timeout=timeout, capture=self.capture)
+        self.seconds = time.monotonic() - t
+        self.frames = vmcore.scan_good_frames(self.run.output)
+        self._blobs = None
+
+    def page(self, pfn):
+        if self._blobs is None:
+            self._blobs = [(addr, open(os.path.join(self.dir, name), "rb").read())
+                           for name, addr in self.manifest["blobs"]]
+        pa = pfn * PAGE_SIZE
+        out = bytearray(PAGE_SIZE)
+        for addr, data in self._blobs:
+            s, e = max(pa, addr), min(pa + PAGE_SIZE, addr + len(data))
+            if s < e:
+                out[s - pa:e - pa] = data[s - addr:e - addr]
+        return bytes(out)
+
+    def load_pfns(self):
+        for pa, size in self.manifest["loads"]:
+            yield from range(pa // PAGE_SIZE, (pa + size) // PAGE_SIZE)
+
+    def unreadable_pfns(self):
+        for pa, size in self.manifest["unreadable"]:
+            yield from range(pa // PAGE_SIZE, (pa + size) // PAGE_SIZE)
+
+    def records(self, rtype):
+        return [f.record for f in self.frames if f.record["type"] == rtype]
+
+    def convert(self, fmt, extra=()):
+        out = os.path.join(self.dir, f"out-{fmt}")
+        r, report = tinydump_convert(self.capture, out, fmt, extra)
+        return r, out, report

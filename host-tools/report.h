@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: MIT
+/*
+ * report.txt and report.json: what a received stream held and what the
+ * vmcore made of it (docs/tinydump.md, "report.json").  The JSON keys
+ * listed there are an interface that tests and scripts parse: add keys,
+ * never rename or drop one.
+ */
+#ifndef TINYDUMP_HOST_TOOLS_REPORT_H
+#define TINYDUMP_HOST_TOOLS_REPORT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "host-tools/collect.h"
+#include "host-tools/dumpmeta.h"
+#include "host-tools/vmcore.h"
+
+/**
+ * struct report - everything a report says
+ * @c:        the collector, after collect_finish()
+ * @m:        its parsed notes
+ * @complete: collect_finish() returned 0
+ * @format:   "kdump", "elf" or "flat"; NULL when no vmcore was written
+ * @vmcore:   file name of the vmcore in the directory, or NULL
+ * @vr:       what its writer did, or NULL
+ */
+struct report {
+	const struct collect *c;
+	const struct dumpmeta *m;
+	bool complete;
+	const char *format;
+	const char *vmcore;
+	const struct vmcore_result *vr;
+};
+
+/**
+ * report_text() - the human-readable report (report.txt, `info` on streams)
+ * @r: what to say
+ * @f: where
+ */
+void report_text(const struct report *r, FILE *f);
+
+/**
+ * report_json() - report.json
+ * @r: what to say
+ * @f: where
+ */
+void report_json(const struct report *r, FILE *f);
+
+/**
+ * report_excl_name() - short name of an exclusion reason
+ * @reason: STREAM_EXCL_*
+ * Return: e.g. "free"; "reason12" style names are static too.
+ */
+const char *report_excl_name(unsigned reason);
+
+#endif
