@@ -10,4 +10,4 @@ host-gen-y += host-tools/fixture.c host-tools/fixture_lib.c host-tools/elfcore_b
 # unit tests link too (tests/build.mk).
 host-tool-y += host-tools/main.c host-tools/collect.c host-tools/dumpmeta.c
 host-tool-y += host-tools/vmcore_kdump.c host-tools/vmcore_elf.c
-host-tool-y += host-tools/report.c host-tools/vmread.c
+host-tool-y += host-tools/report.c host-tools/vmread.c host-tools/fileio.c

@@ -10,6 +10,7 @@
  * checked; every size that reaches malloc() or a file offset is bounded.
  */
 #include "host-tools/collect.h"
+#include "host-tools/fileio.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -35,43 +36,6 @@ static int fail(struct collect *c, int err)
 	if (!c->err)
 		c->err = err;
 	return err;
-}
-
-static int pwrite_all(int fd, const void *buf, size_t len, uint64_t off)
-{
-	const uint8_t *p = buf;
-	ssize_t n;
-
-	if (off > (uint64_t)LLONG_MAX - len)
-		return -EFBIG;
-	while (len) {
-		n = pwrite(fd, p, len, (off_t)off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -EIO;
-		p += n;
-		off += (uint64_t)n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const uint8_t *p = buf;
-	ssize_t n;
-
-	while (len) {
-		n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -EIO;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
 }
 
 /* The output directory, asked for when the first file is needed. */
@@ -870,8 +834,18 @@ int collect_finish(struct collect *c)
 		return c->err;
 	if (!c->taken)
 		return -ENOENT;
-	complete = c->sum.complete && !c->cnt.corrupt && !c->cnt.missing;
+	/*
+	 * A stream whose header says the payload had no usable ELF core header
+	 * carries notes and logs but no memory: never "complete".
+	 */
+	complete = c->sum.complete && !c->cnt.corrupt && !c->cnt.missing &&
+		   !collect_no_memory_map(c);
 	return complete ? 0 : -ENODATA;
+}
+
+bool collect_no_memory_map(const struct collect *c)
+{
+	return c->have_header && (c->hdr.flags & STREAM_HDR_F_NO_MAP);
 }
 
 /* --- queries

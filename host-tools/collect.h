@@ -295,4 +295,10 @@ int collect_close_files(struct collect *c);
  */
 void collect_free(struct collect *c);
 
+/**
+ * collect_no_memory_map() - the payload had no usable ELF core header
+ * (STREAM_HDR_F_NO_MAP): the stream holds notes and logs, no memory.
+ */
+bool collect_no_memory_map(const struct collect *c);
+
 #endif

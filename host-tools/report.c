@@ -108,6 +108,10 @@ static void text_header(const struct report *r, FILE *f)
 	if (t && gmtime_r(&t, &tm))
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
 	fprintf(f, "status:      %s\n", r->complete ? "complete" : "partial");
+	if (collect_no_memory_map(c))
+		fprintf(f, "             the payload found no usable ELF core header: "
+			   "no memory was dumped,\n             only notes and "
+			   "logs (metadata only; see its console.log)\n");
 	fprintf(f, "crash id:    %s\n",
 		collect_crash_id(c, id) ? id : "unknown");
 	fprintf(f, "crash time:  %s (%" PRIu64 ")\n", when, crashtime(r));
@@ -401,8 +405,9 @@ void report_json(const struct report *r, FILE *f)
 	const struct collect *c = r->c;
 	char id[2 * STREAM_CRASH_ID_LEN + 1];
 
-	fprintf(f, "{\n  \"status\": \"%s\",\n  \"format\": ",
-		r->complete ? "complete" : "partial");
+	fprintf(f, "{\n  \"status\": \"%s\",\n  \"no_memory_map\": %s,\n"
+		   "  \"format\": ", r->complete ? "complete" : "partial",
+		collect_no_memory_map(c) ? "true" : "false");
 	if (r->format)
 		fprintf(f, "\"%s\"", r->format);
 	else

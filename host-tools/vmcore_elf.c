@@ -12,6 +12,7 @@
  * More than 65534 program headers use PN_XNUM (gABI; section header 0).
  */
 #include "host-tools/vmcore.h"
+#include "host-tools/fileio.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -58,26 +59,6 @@ static int segs_add(struct segs *v, uint64_t paddr, uint64_t size,
 	v->s[v->n].vaddr = vaddr;
 	v->s[v->n].offset = 0;
 	v->n++;
-	return 0;
-}
-
-static int pwrite_all(int fd, const void *buf, size_t len, uint64_t off)
-{
-	const uint8_t *p = buf;
-	ssize_t n;
-
-	if (off > (uint64_t)LLONG_MAX - len)
-		return -EFBIG;
-	while (len) {
-		n = pwrite(fd, p, len, (off_t)off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -EIO;
-		p += n;
-		off += (uint64_t)n;
-		len -= (size_t)n;
-	}
 	return 0;
 }
 

@@ -11,6 +11,7 @@
  * host reads it as its own structs).
  */
 #include "host-tools/vmcore.h"
+#include "host-tools/fileio.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -33,43 +34,6 @@ struct vout {
 	uint64_t boff;
 	uint64_t end;
 };
-
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const uint8_t *p = buf;
-	ssize_t n;
-
-	while (len) {
-		n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -EIO;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static int pwrite_all(int fd, const void *buf, size_t len, uint64_t off)
-{
-	const uint8_t *p = buf;
-	ssize_t n;
-
-	if (off > (uint64_t)LLONG_MAX - len)
-		return -EFBIG;
-	while (len) {
-		n = pwrite(fd, p, len, (off_t)off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -EIO;
-		p += n;
-		off += (uint64_t)n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
 
 static void put_be64(uint8_t *p, uint64_t v)
 {

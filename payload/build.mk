@@ -4,3 +4,4 @@ shared-y += payload/sinks.c payload/sink_serial.c payload/engine.c
 shared-y += payload/config.c
 shared-y += payload/crc32c.c payload/elfcore.c payload/vmcoreinfo.c
 shared-y += payload/stream_enc.c payload/stream_dec.c payload/frame.c
+shared-y += payload/dmesg.c

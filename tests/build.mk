@@ -7,4 +7,4 @@ unit-support-y += host-tools/fixture_lib.c
 # The host tool's receiving and writing code (tests/unit/test_vmcore_writer.c).
 unit-support-y += host-tools/collect.c host-tools/dumpmeta.c
 unit-support-y += host-tools/vmcore_kdump.c host-tools/vmcore_elf.c
-unit-support-y += host-tools/report.c host-tools/vmread.c
+unit-support-y += host-tools/report.c host-tools/vmread.c host-tools/fileio.c

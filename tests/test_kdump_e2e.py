@@ -44,9 +44,10 @@ COMBOS = [
     "el2,smp,cpu,fix", COMBOS,
     ids=[f"{'el2' if e else 'el1'}-smp{s}-cpu{c}-{'kallsyms' if f else 'stock'}"
          for e, s, c, f in COMBOS])
-def test_kdump_combination(el2, smp, cpu, fix):
+def test_kdump_combination(el2, smp, cpu, fix, tmp_path):
     res = kdump.run_kdump(el2=el2, smp=smp, crash_cpu=cpu, kallsyms_fix=fix,
-                          crashkernel=RESERVATION, append="tinydump.after=off")
+                          crashkernel=RESERVATION, append="tinydump.after=off",
+                          workdir=str(tmp_path))
     t = res.text
     assert not res.timed_out, res
     assert f"crashing on CPU {cpu}" in t, res
@@ -61,13 +62,15 @@ def test_kdump_combination(el2, smp, cpu, fix):
     info = kdump.tinydump("info", os.path.join(out, "vmcore"))
     assert info.returncode == 0, info.stderr
     assert len(re.findall(r"(?m)^\s*CPU\s*\d+", info.stdout)) >= smp, info.stdout
+    res.cleanup()
 
 
-def test_reset_is_the_default_exit():
-    res = kdump.run_kdump(append="")
+def test_reset_is_the_default_exit(tmp_path):
+    res = kdump.run_kdump(append="", workdir=str(tmp_path))
     assert "dump: complete" in res.text, res
     assert "resetting through PSCI" in res.text
     assert res.shutdown_reason == "guest-reset", res
+    res.cleanup()
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +80,8 @@ def ground_truth():
     res = kdump.run_kdump(smp=2, crash_cpu=1, append="tinydump.after=halt",
                           snapshot_at_entry=True, dump_kallsyms=True)
     assert res.entry_snapshot and res.final_snapshot, res
-    return res
+    yield res
+    res.cleanup()
 
 
 def test_nothing_written_outside_the_reservation(ground_truth):

@@ -164,6 +164,11 @@ class KdumpResult:
                 return e.get("data", {}).get("reason")
         return None
 
+    def cleanup(self):
+        """Drop the big files (RAM snapshots, vmcores) of this run."""
+        import shutil
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
     def save_capture(self, name="capture.bin"):
         path = os.path.join(self.workdir, name)
         with open(path, "wb") as f:
@@ -228,7 +233,9 @@ def run_kdump(el2=False, mem="256M", smp=1, crash_cpu=0, kallsyms_fix=False,
             except (BlockingIOError, TypeError):
                 pass
             if res.reservation is None:
-                m = re.search(rb"crashkernel reserved: 0x([0-9a-f]+) - 0x([0-9a-f]+)", out)
+                # The whole line: a half-received address must not match.
+                m = re.search(rb"crashkernel reserved: 0x([0-9a-f]+) - 0x([0-9a-f]+) \(",
+                              out)
                 if m:
                     res.reservation = (int(m.group(1), 16),
                                        int(m.group(2), 16) - int(m.group(1), 16))
