@@ -48,8 +48,9 @@ enum dmesg_kind {
 };
 
 /**
- * struct dmesg_stats - what was seen; anomalies never stop the walk early
- *                      except where noted
+ * struct dmesg_stats - what the walk saw (records printed or skipped with
+ *                      dmesg_skip_records(); not the counting pass);
+ *                      anomalies never stop the walk except where noted
  * @records:     records produced (each ends with the record's '\n')
  * @uncommitted: descriptors not committed/finalized or holding another id:
  *               normal for reserved and reusable slots, not printed (as

@@ -414,14 +414,17 @@ static void progress(struct dump *d, bool final)
  */
 static int dump_block(struct dump *d, uint64_t pfn, unsigned n)
 {
-	bool bad[DUMP_BLOCK_PAGES];
+	uint8_t pre[DUMP_BLOCK_PAGES];
 
 	for (unsigned k = 0; k < n; k++) {
-		bad[k] = probe_copy_page(&d->buf->stage[k * DUMP_PAGE_SIZE],
-					 (const void *)(uintptr_t)((pfn + k) << PAGE_SHIFT)) != 0;
-		d->faulted_pages += bad[k];
+		pre[k] = ENGINE_EXAMINE;
+		if (probe_copy_page(&d->buf->stage[k * DUMP_PAGE_SIZE],
+				    (const void *)(uintptr_t)((pfn + k) << PAGE_SHIFT))) {
+			pre[k] = STREAM_PAGE_UNREADABLE;
+			d->faulted_pages++;
+		}
 	}
-	return engine_block(&d->engine, d->buf->stage, n, bad);
+	return engine_block(&d->engine, d->buf->stage, n, pre);
 }
 
 static int dump_load(struct dump *d, const struct elfcore_load *l)

@@ -39,35 +39,29 @@ static int emit_data(struct engine *e, const uint8_t *src, unsigned n)
 }
 
 int engine_block(struct engine *e, const uint8_t *pages, unsigned n,
-		 const bool *bad)
+		 const uint8_t *pre)
 {
-	enum { DATA, ZERO, BAD } state[ENGINE_BLOCK_PAGES];
+	uint8_t state[ENGINE_BLOCK_PAGES];
 	unsigned i = 0;
 	int ret = 0;
 
 	if (!n || n > ENGINE_BLOCK_PAGES)
 		return -EINVAL;
 	for (unsigned k = 0; k < n; k++) {
-		if (bad && bad[k])
-			state[k] = BAD;
-		else if (e->drop_zero &&
-			 engine_page_is_zero(&pages[k * ENGINE_PAGE_SIZE]))
-			state[k] = ZERO;
-		else
-			state[k] = DATA;
+		state[k] = pre ? pre[k] : ENGINE_EXAMINE;
+		if (state[k] == ENGINE_EXAMINE && e->drop_zero &&
+		    engine_page_is_zero(&pages[k * ENGINE_PAGE_SIZE]))
+			state[k] = STREAM_PAGE_ZERO;
 	}
 	while (i < n && !ret) {
 		unsigned j = i + 1;
 
 		while (j < n && state[j] == state[i])
 			j++;
-		if (state[i] == DATA)
+		if (state[i] == ENGINE_EXAMINE)
 			ret = emit_data(e, &pages[i * ENGINE_PAGE_SIZE], j - i);
 		else
-			ret = stream_enc_pages_skip(e->enc, state[i] == ZERO ?
-						    STREAM_PAGE_ZERO :
-						    STREAM_PAGE_UNREADABLE,
-						    j - i);
+			ret = stream_enc_pages_skip(e->enc, state[i], j - i);
 		i = j;
 	}
 	return ret;

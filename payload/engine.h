@@ -28,15 +28,23 @@ struct engine {
 /** engine_page_is_zero() - whether a 4 KiB page holds only zero bytes. */
 bool engine_page_is_zero(const uint8_t *page);
 
+/* engine_block() @pre: look at the page's contents. */
+#define ENGINE_EXAMINE STREAM_PAGE_DUMPED
+
 /**
  * engine_block() - describe @n pages from the encoder's cursor on
  * @e:      the engine
- * @pages:  their contents, @n * ENGINE_PAGE_SIZE bytes (unused where @bad)
+ * @pages:  their contents, @n * ENGINE_PAGE_SIZE bytes (only the pages
+ *          whose @pre is ENGINE_EXAMINE are looked at)
  * @n:      1..ENGINE_BLOCK_PAGES
- * @bad:    per page, true if it could not be read (NULL: all readable)
- * Return: 0, or what the encoder returns (-ENOSPC when a sink is full).
+ * @pre:    per page, what is already known: ENGINE_EXAMINE (read it: data
+ *          or, at level bit 1, zero), STREAM_PAGE_UNREADABLE, or
+ *          STREAM_PAGE_EXCLUDED | reason (the page filter's verdict);
+ *          NULL: examine every page
+ * Return: 0, -EINVAL for a bad @n or state, or what the encoder returns
+ * (-ENOSPC when a sink is full).
  */
 int engine_block(struct engine *e, const uint8_t *pages, unsigned n,
-		 const bool *bad);
+		 const uint8_t *pre);
 
 #endif

@@ -695,6 +695,10 @@ static void test_lockless_corrupt(void)
 	put32(&f, VA_PRB + 48, 40);
 	CHECK_EQ(dmesg_init(&dm, &v.vi, &fake_ops, &f), -EPROTO);
 	put32(&f, VA_PRB + 48, 9);
+	/* More descriptors than text bytes: no kernel makes that. */
+	put32(&f, VA_PRB + 0, 10);
+	CHECK_EQ(dmesg_init(&dm, &v.vi, &fake_ops, &f), -EPROTO);
+	put32(&f, VA_PRB + 0, 4);
 
 	/* prb pointing nowhere; descs pointing nowhere. */
 	put64(&f, VA_PRB_SYM, 0x1234);
