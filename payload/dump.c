@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "drivers/timer.h"
+#include "payload/dmesg.h"
 #include "payload/dump.h"
 #include "payload/elfcore.h"
 #include "payload/engine.h"
@@ -36,6 +37,7 @@ struct dump_buffers {
 	struct elfcore_note_seg note_segs[DUMP_MAX_NOTE_SEGS];
 	struct vmcoreinfo_entry vmcoreinfo[VMCOREINFO_DEFAULT_ENTRIES];
 	struct stream_range map[DUMP_MAX_LOADS];
+	uint8_t page[DUMP_PAGE_SIZE] __attribute__((aligned(16)));	/* small reads */
 };
 
 struct dump {
@@ -46,6 +48,9 @@ struct dump {
 	struct elfcore_merge merge;
 	struct vmcoreinfo vi;
 	bool have_vmcoreinfo;
+	struct kva_layout kva;		/* linear map and kernel image */
+	struct dmesg dmesg;
+	bool have_dmesg;
 	uint64_t crashtime;
 	uint8_t crash_id[STREAM_CRASH_ID_LEN];
 	struct dt_range mem[DUMP_MAX_MEM_RANGES];
@@ -300,6 +305,138 @@ static void read_vmcoreinfo(struct dump *d)
 	if (d->vi.nmalformed)
 		log_printf("vmcoreinfo: %u malformed lines skipped\n",
 			   d->vi.nmalformed);
+}
+
+/* --- the dead kernel's addresses and log -------------------------------- */
+
+/*
+ * Where the kernel's linear map and image are (arm64, 5.4+ layout):
+ * PAGE_OFFSET = -(1 << vabits); the linear map is the lower half of the
+ * kernel's VA space, __pa(va) = va - PAGE_OFFSET + PHYS_OFFSET (64-bit
+ * wrap-around: Debian's KASLR makes PHYS_OFFSET "negative"); kernel image
+ * addresses translate with kimage_voffset.  That covers the printk
+ * buffers (static in the image, or memblock in the linear map).
+ */
+static void read_kva_layout(struct dump *d)
+{
+	struct kva_layout *k = &d->kva;
+	int64_t va_bits = 0, t1sz = 0, phys = 0, voff = 0;
+
+	k->valid = vmcoreinfo_number(&d->vi, "VA_BITS", &va_bits) == 0 &&
+		   vmcoreinfo_number(&d->vi, "PHYS_OFFSET", &phys) == 0 &&
+		   vmcoreinfo_number(&d->vi, "kimage_voffset", &voff) == 0 &&
+		   va_bits >= 36 && va_bits <= 52;
+	if (!k->valid)
+		return;
+	if (vmcoreinfo_number(&d->vi, "TCR_EL1_T1SZ", &t1sz) == 0 && t1sz >= 12 &&
+	    t1sz <= 28)
+		va_bits = 64 - t1sz;
+	k->page_offset = ~0ull << va_bits;
+	k->linear_end = k->page_offset + (1ull << (va_bits - 1));
+	k->phys_offset = (uint64_t)phys;
+	k->kimage_voffset = (uint64_t)voff;
+}
+
+static int dump_va_to_pa(void *ctx, uint64_t va, uint64_t *pa)
+{
+	const struct kva_layout *k = &((struct dump *)ctx)->kva;
+
+	if (!k->valid || va < k->page_offset)
+		return -EFAULT;
+	if (va < k->linear_end)
+		*pa = va - k->page_offset + k->phys_offset;
+	else
+		*pa = va - k->kimage_voffset;
+	return 0;
+}
+
+/* Read the dead kernel's RAM with faults caught (a page at a time). */
+static int dump_read_phys(void *ctx, uint64_t pa, void *buf, size_t len)
+{
+	struct dump *d = ctx;
+	uint8_t *out = buf;
+
+	while (len) {
+		uint64_t page = ALIGN_DOWN(pa, DUMP_PAGE_SIZE);
+		size_t off = pa - page, n = MIN(len, DUMP_PAGE_SIZE - off);
+
+		if (!mmu_is_mapped(page, DUMP_PAGE_SIZE) ||
+		    probe_copy_page(d->buf->page, (const void *)(uintptr_t)page))
+			return -EFAULT;
+		memcpy(out, &d->buf->page[off], n);
+		out += n;
+		pa += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static const struct dmesg_ops dump_dmesg_ops = {
+	.va_to_pa = dump_va_to_pa,
+	.read = dump_read_phys,
+};
+
+/* The last tinydump.dmesg_lines records on the console, as vmcore-dmesg. */
+static void print_dmesg_tail(struct dump *d)
+{
+	unsigned lines = d->in->cfg->dmesg_lines;
+	char piece[256];
+	size_t len;
+	bool eor;
+
+	if (!d->have_dmesg || !lines)
+		return;
+	log_printf("dmesg: the dead kernel's last %u log records:\n", lines);
+	dmesg_tail(&d->dmesg, lines);
+	while (dmesg_next_chunk(&d->dmesg, piece, sizeof(piece), &len, &eor) > 0)
+		log_write_console(piece, len);
+	log_printf("dmesg: end\n");
+}
+
+static void read_dmesg(struct dump *d)
+{
+	int ret;
+
+	read_kva_layout(d);
+	if (!d->have_vmcoreinfo || !d->kva.valid) {
+		log_printf("dmesg: no VMCOREINFO layout: the log cannot be found\n");
+		return;
+	}
+	ret = dmesg_init(&d->dmesg, &d->vi, &dump_dmesg_ops, d);
+	d->have_dmesg = ret == 0;
+	if (ret)
+		log_printf("dmesg: the dead kernel's log is unreadable (%d)\n", ret);
+	print_dmesg_tail(d);
+}
+
+/* The whole log into the stream (TEXT, kind dmesg), before any page. */
+static int stream_dmesg(struct dump *d)
+{
+	uint8_t *buf = d->buf->stage;
+	size_t fill = 0, len;
+	bool eor;
+	int ret = 0;
+
+	if (!d->have_dmesg)
+		return 0;
+	dmesg_rewind(&d->dmesg);
+	while (!ret) {
+		int more = dmesg_next_chunk(&d->dmesg, (char *)buf + fill,
+					    DUMP_STAGE_SIZE - fill, &len, &eor);
+
+		if (more > 0)
+			fill += len;
+		if (fill && (more <= 0 || DUMP_STAGE_SIZE - fill < DMESG_PIECE)) {
+			ret = stream_enc_text(&d->enc, STREAM_TEXT_DMESG, buf, fill);
+			fill = 0;
+		}
+		if (more <= 0)
+			break;
+	}
+	if (d->dmesg.stats.read_errors)
+		log_printf("dmesg: %u reads failed while streaming the log\n",
+			   (unsigned)d->dmesg.stats.read_errors);
+	return ret;
 }
 
 /* --- crash identity ------------------------------------------------------ */
@@ -560,6 +697,7 @@ int dump_run(const struct dump_input *in)
 			   "what is not mapped is reported unreadable\n", ret);
 	read_notes(d);
 	read_vmcoreinfo(d);
+	read_dmesg(d);
 	make_crash_id(d);
 
 	setup_sinks(d);
@@ -581,6 +719,8 @@ int dump_run(const struct dump_input *in)
 	ret = sinks_open(&d->sinks, d->crash_id);
 	if (!ret)
 		ret = stream_start(d);
+	if (!ret)
+		ret = stream_dmesg(d);
 	for (size_t i = 0; i < d->ec.nloads && !ret; i++)
 		ret = dump_load(d, &d->ec.loads[i]);
 	if (!ret)

@@ -32,6 +32,15 @@
 /* A progress line at least this often. */
 #define DUMP_PROGRESS_US 2000000u
 
+/* The dead kernel's linear map and image, from VMCOREINFO. */
+struct kva_layout {
+	bool valid;
+	uint64_t page_offset;	/* start of the linear map */
+	uint64_t linear_end;	/* end of the linear map */
+	uint64_t phys_offset;	/* NUMBER(PHYS_OFFSET) */
+	uint64_t kimage_voffset;
+};
+
 /* What the main sequence hands the dump. */
 struct dump_input {
 	const void *fdt;

@@ -49,6 +49,12 @@ void log_vprintf(const char *fmt, va_list ap)
 		console_write_text(log_console, line, (size_t)n);
 }
 
+void log_write_console(const char *text, size_t len)
+{
+	if (log_console)
+		console_write_text(log_console, text, len);
+}
+
 void log_printf(const char *fmt, ...)
 {
 	va_list ap;

@@ -24,6 +24,13 @@ void log_captured(const char **text, size_t *len);
 /** log_set_console() - where log lines go from now on (NULL: nowhere). */
 void log_set_console(struct console *con);
 
+/**
+ * log_write_console() - text straight to the console ('\n' -> "\r\n"),
+ * not kept in the captured log (e.g. the dead kernel's dmesg, which the
+ * stream carries on its own).
+ */
+void log_write_console(const char *text, size_t len);
+
 /** log_printf() - format and write to the console ('\n' -> "\r\n"). */
 void log_printf(const char *fmt, ...) __printf(1, 2);
 void log_vprintf(const char *fmt, va_list ap);

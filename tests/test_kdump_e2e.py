@@ -77,7 +77,8 @@ def test_reset_is_the_default_exit(tmp_path):
 def ground_truth():
     """One crash on CPU 1 of two, stock header, payload halting at the end:
     RAM snapshots at payload entry and after, plus the guest's kallsyms."""
-    res = kdump.run_kdump(smp=2, crash_cpu=1, append="tinydump.after=halt",
+    res = kdump.run_kdump(smp=2, crash_cpu=1,
+                          append="tinydump.after=halt tinydump.dmesg_lines=100000",
                           snapshot_at_entry=True, dump_kallsyms=True)
     assert res.entry_snapshot and res.final_snapshot, res
     yield res
@@ -127,6 +128,22 @@ def test_vmcore_dmesg_reads_the_dead_kernels_log(ground_truth):
     assert dm.returncode == 0, dm.stderr
     assert "sysrq: Trigger a crash" in dm.stdout
     assert "Kernel panic - not syncing: sysrq triggered crash" in dm.stdout
+
+
+def test_payload_dmesg_equals_vmcore_dmesg(ground_truth):
+    """The dmesg the payload prints before dumping, and the
+    vmcore-dmesg.txt the host writes from the stream, are vmcore-dmesg's
+    output for the same crash, record for record."""
+    r, out, _ = convert(ground_truth, "elf")
+    ref = subprocess.run(["vmcore-dmesg", os.path.join(out, "vmcore")],
+                         capture_output=True, text=True).stdout
+    assert "sysrq: Trigger a crash" in ref
+    assert open(os.path.join(out, "vmcore-dmesg.txt")).read() == ref
+    console = ground_truth.text.replace("\r\n", "\n")
+    m = re.search(r"dmesg: the dead kernel's last \d+ log records:\n(.*?)dmesg: end\n",
+                  console, re.S)
+    assert m, "no dmesg on the console"
+    assert m.group(1) == ref
 
 
 def guest_kallsyms(res):
