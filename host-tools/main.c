@@ -7,6 +7,7 @@
  * stream or a vmcore.  The CLI is specified in docs/tinydump.md; exit
  * codes: 0 complete, 2 partial, 1 error.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -124,8 +125,9 @@ static const char usage_convert[] =
     "Turn a saved stream into a dump directory, as `recv` does.  STREAM is a\n"
     "console capture holding frames, or records back to back (a stream.tdr\n"
     "written by recv, or a dump partition): detected from the first bytes.\n"
-    "Without -o the directory is tinydump-YYYY-MM-DD-HH:MM (the crash time,\n"
-    "local time) or tinydump-<crash id> under the current directory.\n"
+    "Without -o the directory is <host>-YYYY-MM-DD-HH:MM under the current\n"
+    "directory: the dead kernel's nodename (init_uts_ns, \"tinydump\" when it\n"
+    "is not in the dump) and the crash time (local time), or <host>-<crash id>.\n"
     "\n"
     "  -o, --output DIR output directory\n"
     "  --format FMT     vmcore format: kdump (default), elf, flat\n"
@@ -626,6 +628,31 @@ static void summary(const struct app *a, const struct collect *c, bool complete)
 	fprintf(stderr, "%s\n", complete ? "" : "; see report.txt");
 }
 
+/*
+ * Name a default directory like the kdump service's /var/crash/<host>-<date>
+ * once the dead kernel's nodename (init_uts_ns) is known: it comes with
+ * the pages, after the directory had to exist.  Open files stay valid.
+ */
+static void rename_default_dir(const struct app *a, struct collect *c,
+			       const struct dumpmeta *m)
+{
+	const char *node = m->uts[1], *rest;
+	char name[256];
+
+	if (a->outdir || !m->has_uts || !node[0] || strncmp(c->dir, "tinydump-", 9))
+		return;
+	for (const char *p = node; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("-_.", *p))
+			return;	/* not a safe file name: keep "tinydump" */
+	rest = c->dir + strlen("tinydump");
+	if ((size_t)snprintf(name, sizeof(name), "%s%s", node, rest) >= sizeof(name))
+		return;
+	if (access(name, F_OK) == 0 || rename(c->dir, name))
+		return;
+	free(c->dir);
+	c->dir = strdup(name);
+}
+
 static int finish_dump(struct app *a, struct collect *c, int fin)
 {
 	struct vmcore_result vr;
@@ -640,6 +667,9 @@ static int finish_dump(struct app *a, struct collect *c, int fin)
 	if (dumpmeta_parse(&m, c->notes, c->notes ? c->notes_total : 0))
 		return EXIT_ERROR;
 	dumpmeta_read_uts(&m, read_phys, c);
+	rename_default_dir(a, c, &m);
+	if (!c->dir)
+		return EXIT_ERROR;
 	ret = write_vmcore(a, c, &m, fin == 0, &vr);
 	if (ret)
 		fprintf(stderr, "tinydump: writing %s/vmcore: %s\n", c->dir,

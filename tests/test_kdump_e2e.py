@@ -146,6 +146,18 @@ def test_payload_dmesg_equals_vmcore_dmesg(ground_truth):
     assert m.group(1) == ref
 
 
+def test_crash_directory_named_after_the_host(ground_truth, tmp_path):
+    """Without -o, the directory is <nodename>-<crash time>, as the kdump
+    service names /var/crash/<host>-<date>."""
+    cap = ground_truth.save_capture()
+    r = subprocess.run([os.path.join(kdump.BUILD, "tinydump"), "convert", cap, "-q"],
+                       cwd=tmp_path, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    names = os.listdir(tmp_path)
+    assert len(names) == 1 and re.fullmatch(r"kdump-guest-\d{4}-\d\d-\d\d-\d\d:\d\d",
+                                            names[0]), names
+
+
 def guest_kallsyms(res):
     import base64
     import gzip

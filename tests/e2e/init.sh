@@ -10,17 +10,20 @@
 #                 2.0.25 on Debian's kernel, shared/REFERENCE.md section 7)
 #   KEXEC_ARGS    extra kexec arguments
 #   DUMP_KALLSYMS 1: print the text symbols (gzip, base64) for the test
+#   GUEST_HOSTNAME the nodename crash directories are named after
 /bin/busybox --install -s /bin
 export PATH=/bin:/sbin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
 CRASH_CPU=0
+GUEST_HOSTNAME=kdump-guest
 KALLSYMS_FIX=0
 DUMP_KALLSYMS=0
 . /tinydump.conf
 
 say() { echo "tinydump-e2e: $*"; }
+hostname "$GUEST_HOSTNAME"
 say "kernel $(uname -r), $(nproc) CPUs, crashkernel $(cat /sys/kernel/kexec_crash_size) bytes"
 if [ "$KALLSYMS_FIX" = 1 ]; then
 	stext=$(grep ' _stext$' /proc/kallsyms | cut -d' ' -f1)
