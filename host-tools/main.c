@@ -637,7 +637,8 @@ static void rename_default_dir(const struct app *a, struct collect *c,
 			       const struct dumpmeta *m)
 {
 	const char *node = m->uts[1], *rest;
-	char name[256];
+	char base[200], name[256];
+	unsigned i;
 
 	if (a->outdir || !m->has_uts || !node[0] || strncmp(c->dir, "tinydump-", 9))
 		return;
@@ -645,12 +646,22 @@ static void rename_default_dir(const struct app *a, struct collect *c,
 		if (!isalnum((unsigned char)*p) && !strchr("-_.", *p))
 			return;	/* not a safe file name: keep "tinydump" */
 	rest = c->dir + strlen("tinydump");
-	if ((size_t)snprintf(name, sizeof(name), "%s%s", node, rest) >= sizeof(name))
+	if ((size_t)snprintf(base, sizeof(base), "%s%s", node, rest) >= sizeof(base))
 		return;
-	if (access(name, F_OK) == 0 || rename(c->dir, name))
+	/* "<host>-<time>", or the first free "<host>-<time>.N". */
+	for (i = 0; i < 1000; i++) {
+		if (i)
+			snprintf(name, sizeof(name), "%s.%u", base, i);
+		else
+			snprintf(name, sizeof(name), "%s", base);
+		if (access(name, F_OK) == 0)
+			continue;
+		if (rename(c->dir, name))
+			return;
+		free(c->dir);
+		c->dir = strdup(name);
 		return;
-	free(c->dir);
-	c->dir = strdup(name);
+	}
 }
 
 static int finish_dump(struct app *a, struct collect *c, int fin)

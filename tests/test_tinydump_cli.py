@@ -181,10 +181,11 @@ def test_default_directory(streams, tmp_path):
     env = dict(os.environ, TZ="UTC")
     r = td("convert", d / "complete.tdr", "-q", cwd=tmp_path, env=env)
     assert r.returncode == 0 and r.stderr == ""
-    assert os.listdir(tmp_path) == ["tinydump-2023-11-14-22:13"]
+    # <nodename from init_uts_ns>-<crash time>, like /var/crash/<host>-<date>.
+    assert os.listdir(tmp_path) == ["testhost-2023-11-14-22:13"]
     r = td("convert", d / "complete.tdr", "-q", cwd=tmp_path, env=env)
-    assert sorted(os.listdir(tmp_path)) == ["tinydump-2023-11-14-22:13",
-                                            "tinydump-2023-11-14-22:13.1"]
+    assert sorted(os.listdir(tmp_path)) == ["testhost-2023-11-14-22:13",
+                                            "testhost-2023-11-14-22:13.1"]
 
 
 # --- formats, read back by other tools ----------------------------------------------
