@@ -7,4 +7,6 @@ B=${O:-build}
 echo "== dump engine on the host (bench/engine_bench.c)"
 "$B/bench/engine-bench"
 echo "== Linux capture kernel vs tinydump in QEMU (bench/linux_capture.py; BENCH_QUICK=1: 1 run, no crashkernel search)"
-python3 bench/linux_capture.py
+TINYDUMP_BUILD=$B /usr/bin/python3 bench/linux_capture.py
+echo "== dump levels 0, 1, 31 beside makedumpfile -l -d 31, fresh and loaded guest (bench/levels.py)"
+TINYDUMP_BUILD=$B /usr/bin/python3 bench/levels.py

@@ -31,7 +31,7 @@ enum serial_mode {
 #define CONFIG_SINKS_LEN 64
 #define CONFIG_DEBUG_LEN 32
 #define CONFIG_LEVEL_MAX 31
-#define CONFIG_LEVEL_DEFAULT 1
+#define CONFIG_LEVEL_DEFAULT 31	/* makedumpfile -d 31: zero, cache, user, free pages out */
 #define CONFIG_DMESG_LINES_DEFAULT 40
 /* About the fastest a common UART (PL011, 16550) runs; above is a typo. */
 #define CONFIG_BAUD_MAX 4000000u

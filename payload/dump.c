@@ -17,6 +17,8 @@
 #include "payload/dump.h"
 #include "payload/elfcore.h"
 #include "payload/engine.h"
+#include "payload/kvaddr.h"
+#include "payload/pagefilter.h"
 #include "payload/frame.h"
 #include "payload/log.h"
 #include "payload/sink.h"
@@ -48,7 +50,10 @@ struct dump {
 	struct elfcore_merge merge;
 	struct vmcoreinfo vi;
 	bool have_vmcoreinfo;
-	struct kva_layout kva;		/* linear map and kernel image */
+	struct kvaddr kv;			/* the dead kernel's addresses */
+	bool have_kv;
+	struct pagefilter pf;			/* dump levels 2, 4, 8, 16 */
+	bool have_pf;
 	struct dmesg dmesg;
 	bool have_dmesg;
 	uint64_t crashtime;
@@ -309,47 +314,6 @@ static void read_vmcoreinfo(struct dump *d)
 
 /* --- the dead kernel's addresses and log -------------------------------- */
 
-/*
- * Where the kernel's linear map and image are (arm64, 5.4+ layout):
- * PAGE_OFFSET = -(1 << vabits); the linear map is the lower half of the
- * kernel's VA space, __pa(va) = va - PAGE_OFFSET + PHYS_OFFSET (64-bit
- * wrap-around: Debian's KASLR makes PHYS_OFFSET "negative"); kernel image
- * addresses translate with kimage_voffset.  That covers the printk
- * buffers (static in the image, or memblock in the linear map).
- */
-static void read_kva_layout(struct dump *d)
-{
-	struct kva_layout *k = &d->kva;
-	int64_t va_bits = 0, t1sz = 0, phys = 0, voff = 0;
-
-	k->valid = vmcoreinfo_number(&d->vi, "VA_BITS", &va_bits) == 0 &&
-		   vmcoreinfo_number(&d->vi, "PHYS_OFFSET", &phys) == 0 &&
-		   vmcoreinfo_number(&d->vi, "kimage_voffset", &voff) == 0 &&
-		   va_bits >= 36 && va_bits <= 52;
-	if (!k->valid)
-		return;
-	if (vmcoreinfo_number(&d->vi, "TCR_EL1_T1SZ", &t1sz) == 0 && t1sz >= 12 &&
-	    t1sz <= 28)
-		va_bits = 64 - t1sz;
-	k->page_offset = ~0ull << va_bits;
-	k->linear_end = k->page_offset + (1ull << (va_bits - 1));
-	k->phys_offset = (uint64_t)phys;
-	k->kimage_voffset = (uint64_t)voff;
-}
-
-static int dump_va_to_pa(void *ctx, uint64_t va, uint64_t *pa)
-{
-	const struct kva_layout *k = &((struct dump *)ctx)->kva;
-
-	if (!k->valid || va < k->page_offset)
-		return -EFAULT;
-	if (va < k->linear_end)
-		*pa = va - k->page_offset + k->phys_offset;
-	else
-		*pa = va - k->kimage_voffset;
-	return 0;
-}
-
 /* Read the dead kernel's RAM with faults caught (a page at a time). */
 static int dump_read_phys(void *ctx, uint64_t pa, void *buf, size_t len)
 {
@@ -369,6 +333,16 @@ static int dump_read_phys(void *ctx, uint64_t pa, void *buf, size_t len)
 		len -= n;
 	}
 	return 0;
+}
+
+static int dump_read64(void *ctx, uint64_t pa, uint64_t *val)
+{
+	return dump_read_phys(ctx, pa, val, sizeof(*val));
+}
+
+static int dump_va_to_pa(void *ctx, uint64_t va, uint64_t *pa)
+{
+	return kvaddr_to_phys(&((struct dump *)ctx)->kv, va, pa);
 }
 
 static const struct dmesg_ops dump_dmesg_ops = {
@@ -393,13 +367,63 @@ static void print_dmesg_tail(struct dump *d)
 	log_printf("dmesg: end\n");
 }
 
+/*
+ * The dead kernel's address layout (linear map, kernel image, page tables
+ * from swapper_pg_dir), then its page filter for the dump level.
+ */
+static void read_kernel_layout(struct dump *d)
+{
+	unsigned level = (unsigned)d->in->cfg->level;
+	int ret;
+
+	if (!d->have_vmcoreinfo)
+		return;
+	ret = kvaddr_init(&d->kv, &d->vi, dump_read64, d);
+	d->have_kv = ret == 0;
+	if (ret)
+		log_printf("kernel: addresses cannot be translated (%d: %s)\n", ret,
+			   d->kv.why ? d->kv.why : "no reason given");
+	if (!(level & ~PAGEFILTER_ZERO))
+		return;
+	if (!d->have_kv) {
+		log_printf("filter: level %u needs address translation: only zero "
+			   "pages are left out\n", level);
+		return;
+	}
+	ret = pagefilter_init(&d->pf, &d->vi, &d->kv, level);
+	d->have_pf = ret == 0 && d->pf.honoured;
+	for (uint32_t bit = 1; bit < (1u << PAGEFILTER_M_COUNT); bit <<= 1)
+		if (d->pf.missing & bit)
+			log_printf("filter: %s\n", pagefilter_missing_text(bit));
+	if (ret)
+		log_printf("filter: struct pages not found (%d): only zero pages "
+			   "are left out\n", ret);
+	else
+		log_printf("filter: level %u: excluding%s%s%s%s (struct pages via %s)\n",
+			   level, d->pf.honoured & PAGEFILTER_CACHE ? " cache" : "",
+			   d->pf.honoured & PAGEFILTER_CACHE_PRIVATE ? " cache+private" : "",
+			   d->pf.honoured & PAGEFILTER_USER ? " user" : "",
+			   d->pf.honoured & PAGEFILTER_FREE ? " free" : "",
+			   d->pf.map == PAGEFILTER_MAP_VMEMMAP ? "vmemmap" :
+							       "mem_section");
+}
+
+/* The dump level the stream states: what is really applied. */
+static uint8_t applied_level(const struct dump *d)
+{
+	unsigned level = (unsigned)d->in->cfg->level & PAGEFILTER_ZERO;
+
+	if (d->have_pf)
+		level |= d->pf.honoured;
+	return (uint8_t)level;
+}
+
 static void read_dmesg(struct dump *d)
 {
 	int ret;
 
-	read_kva_layout(d);
-	if (!d->have_vmcoreinfo || !d->kva.valid) {
-		log_printf("dmesg: no VMCOREINFO layout: the log cannot be found\n");
+	if (!d->have_kv) {
+		log_printf("dmesg: no address layout: the log cannot be found\n");
 		return;
 	}
 	ret = dmesg_init(&d->dmesg, &d->vi, &dump_dmesg_ops, d);
@@ -546,16 +570,19 @@ static void progress(struct dump *d, bool final)
 }
 
 /*
- * Pages [pfn, pfn + n), all mapped: copy them with faults caught, then let
- * the engine describe them (data in lz4 blocks, zero, unreadable).
+ * Pages [pfn, pfn + n), all mapped, with the filter's verdicts @verdict
+ * (0: keep): copy the kept ones with faults caught, then let the engine
+ * describe them all (data in lz4 blocks, zero, unreadable, excluded).
  */
-static int dump_block(struct dump *d, uint64_t pfn, unsigned n)
+static int dump_block(struct dump *d, uint64_t pfn, unsigned n,
+		      const uint8_t *verdict)
 {
 	uint8_t pre[DUMP_BLOCK_PAGES];
 
 	for (unsigned k = 0; k < n; k++) {
-		pre[k] = ENGINE_EXAMINE;
-		if (probe_copy_page(&d->buf->stage[k * DUMP_PAGE_SIZE],
+		pre[k] = verdict[k] ? verdict[k] : ENGINE_EXAMINE;
+		if (pre[k] == ENGINE_EXAMINE &&
+		    probe_copy_page(&d->buf->stage[k * DUMP_PAGE_SIZE],
 				    (const void *)(uintptr_t)((pfn + k) << PAGE_SHIFT))) {
 			pre[k] = STREAM_PAGE_UNREADABLE;
 			d->faulted_pages++;
@@ -564,29 +591,44 @@ static int dump_block(struct dump *d, uint64_t pfn, unsigned n)
 	return engine_block(&d->engine, d->buf->stage, n, pre);
 }
 
+/* What the filter says of [pfn, pfn + n): 0 keep, or excluded | reason. */
+static void filter_window(struct dump *d, uint64_t pfn, unsigned n, uint8_t *verdict)
+{
+	memset(verdict, 0, n);
+	if (d->have_pf)
+		pagefilter_classify(&d->pf, pfn, n, verdict, dump_read_phys, d);
+}
+
 static int dump_load(struct dump *d, const struct elfcore_load *l)
 {
 	uint64_t pfn = l->paddr >> PAGE_SHIFT;
 	uint64_t end = pfn + (l->size >> PAGE_SHIFT);
+	uint8_t verdict[DUMP_FILTER_WINDOW];
+	uint64_t win = pfn, win_end = pfn;
 	int ret = stream_enc_pages_begin(&d->enc, pfn);
 
 	while (!ret && pfn < end) {
 		uint64_t n = 0;
 
+		if (pfn >= win_end) {
+			win = pfn;
+			win_end = MIN(end, pfn + DUMP_FILTER_WINDOW);
+			filter_window(d, win, (unsigned)(win_end - win), verdict);
+		}
 		/* Pages we did not map (not RAM per the DT, no-map): unreadable. */
-		while (pfn + n < end && !mmu_is_mapped((pfn + n) << PAGE_SHIFT,
-						       DUMP_PAGE_SIZE))
+		while (pfn + n < win_end && !mmu_is_mapped((pfn + n) << PAGE_SHIFT,
+							   DUMP_PAGE_SIZE))
 			n++;
 		if (n) {
 			ret = stream_enc_pages_skip(&d->enc, STREAM_PAGE_UNREADABLE, n);
 			d->faulted_pages += n;
 		} else {
-			uint64_t max = MIN(end - pfn, (uint64_t)DUMP_BLOCK_PAGES);
+			uint64_t max = MIN(win_end - pfn, (uint64_t)DUMP_BLOCK_PAGES);
 
 			while (n < max && mmu_is_mapped((pfn + n) << PAGE_SHIFT,
 							DUMP_PAGE_SIZE))
 				n++;
-			ret = dump_block(d, pfn, (unsigned)n);
+			ret = dump_block(d, pfn, (unsigned)n, &verdict[pfn - win]);
 		}
 		pfn += n;
 		d->done_pages += n;
@@ -607,7 +649,7 @@ static int stream_start(struct dump *d)
 	h.page_size = DUMP_PAGE_SIZE;
 	h.machine = STREAM_EM_AARCH64;
 	h.endian = STREAM_ENDIAN_LITTLE;
-	h.dump_level = (uint8_t)d->in->cfg->level;
+	h.dump_level = applied_level(d);
 	h.flags = d->have_map ? 0 : STREAM_HDR_F_NO_MAP;
 	memcpy(h.crash_id, d->crash_id, sizeof(h.crash_id));
 	h.crashtime = d->crashtime;
@@ -648,14 +690,17 @@ static const char *status_name(unsigned status)
 static void summary(struct dump *d, unsigned status, int error)
 {
 	const struct stream_totals *t = &d->enc.totals;
-	uint64_t us = timer_now_us() - d->start_us;
+	uint64_t us = timer_now_us() - d->start_us, excluded = 0;
+
+	for (unsigned i = 0; i < STREAM_EXCL_REASONS; i++)
+		excluded += t->pages_excluded[i];
 
 	log_printf("dump: %s%s; %lu pages: %lu with data, %lu zero, %lu "
-		   "unreadable; %lu KiB of memory in %lu KiB of stream (%lu "
-		   "records) in %lu.%03lu s\n", status_name(status),
+		   "excluded, %lu unreadable; %lu KiB of memory in %lu KiB of "
+		   "stream (%lu records) in %lu.%03lu s\n", status_name(status),
 		   error ? " (error)" : "", (unsigned long)d->done_pages,
 		   (unsigned long)t->pages_dumped, (unsigned long)t->pages_zero,
-		   (unsigned long)t->pages_unreadable,
+		   (unsigned long)excluded, (unsigned long)t->pages_unreadable,
 		   (unsigned long)(t->raw_bytes >> 10),
 		   (unsigned long)(t->stream_bytes >> 10), (unsigned long)t->records,
 		   (unsigned long)(us / 1000000), (unsigned long)(us / 1000 % 1000));
@@ -665,6 +710,17 @@ static void summary(struct dump *d, unsigned status, int error)
 			   (unsigned long)d->serial.wire_bytes);
 	if (error)
 		log_printf("dump: stopped by error %d\n", error);
+	if (d->have_pf && (d->pf.stats.unreadable || d->pf.stats.bad_buddy_order ||
+			   d->pf.stats.bad_alignment || d->pf.stats.bad_compound ||
+			   d->pf.stats.contradictory))
+		log_printf("filter: kept as implausible: %lu unreadable struct pages, "
+			   "%lu bad buddy orders, %lu misaligned free blocks, %lu bad "
+			   "compound pages, %lu contradictory flags\n",
+			   (unsigned long)d->pf.stats.unreadable,
+			   (unsigned long)d->pf.stats.bad_buddy_order,
+			   (unsigned long)d->pf.stats.bad_alignment,
+			   (unsigned long)d->pf.stats.bad_compound,
+			   (unsigned long)d->pf.stats.contradictory);
 }
 
 int dump_run(const struct dump_input *in)
@@ -680,10 +736,6 @@ int dump_run(const struct dump_input *in)
 	d->in = in;
 	d->buf = &dump_buffers;
 	d->start_us = d->last_progress_us = timer_now_us();
-	if (in->cfg->level > 1)
-		log_printf("dump: level %d asks for page filtering, which this "
-			   "version does not do yet: only zero pages (bit 1) "
-			   "are left out\n", in->cfg->level);
 
 	read_memory_layout(d);
 	read_elfcorehdr(d);
@@ -697,6 +749,7 @@ int dump_run(const struct dump_input *in)
 			   "what is not mapped is reported unreadable\n", ret);
 	read_notes(d);
 	read_vmcoreinfo(d);
+	read_kernel_layout(d);
 	read_dmesg(d);
 	make_crash_id(d);
 

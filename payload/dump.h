@@ -29,17 +29,13 @@
 #define DUMP_NOTES_MAX (24u * 1024u)
 /* /memory and /reserved-memory no-map ranges we honour. */
 #define DUMP_MAX_MEM_RANGES 32
+/*
+ * PFNs the page filter decides at once: its struct page buffer
+ * (PAGEFILTER_BUF_SIZE) holds 512 of 64 bytes, makedumpfile's batch too.
+ */
+#define DUMP_FILTER_WINDOW 512u
 /* A progress line at least this often. */
 #define DUMP_PROGRESS_US 2000000u
-
-/* The dead kernel's linear map and image, from VMCOREINFO. */
-struct kva_layout {
-	bool valid;
-	uint64_t page_offset;	/* start of the linear map */
-	uint64_t linear_end;	/* end of the linear map */
-	uint64_t phys_offset;	/* NUMBER(PHYS_OFFSET) */
-	uint64_t kimage_voffset;
-};
 
 /* What the main sequence hands the dump. */
 struct dump_input {

@@ -161,10 +161,15 @@ static int kv_layout(struct kvaddr *kv, const struct vmcoreinfo *vi)
 	uint64_t stext;
 	int64_t po;
 
-	if (!vmcoreinfo_symbol(vi, "_stext", &stext))
-		kv->flipped = stext > (uint64_t)-(1ull << (vmin - 1));
-	else if (kv->kernel_version)
+	/*
+	 * The VA space flipped in 5.4 (linear map to the lower half).  The
+	 * release says so exactly; without it, makedumpfile's test: _stext
+	 * above the middle (wrong before 4.6, when the image was linear).
+	 */
+	if (kv->kernel_version)
 		kv->flipped = kv->kernel_version >= KVADDR_VERSION(5, 4, 0);
+	else if (!vmcoreinfo_symbol(vi, "_stext", &stext))
+		kv->flipped = stext > (uint64_t)-(1ull << (vmin - 1));
 	else
 		return kv_fail(kv, -ENODEV,
 			       "no SYMBOL(_stext) nor OSRELEASE: layout unknown");
@@ -225,9 +230,12 @@ static void kv_setup_walk(struct kvaddr *kv, const struct vmcoreinfo *vi)
 		kv->pgd_pa = swapper - kv->kimage_voffset;
 		kv->kimage_start = swapper;
 		kv->kimage_end = swapper + page;
+		/* Widen to _stext, unless that would take in linear
+		 * addresses (a layout no kernel has). */
 		if (!vmcoreinfo_symbol(vi, "_stext", &stext) &&
-		    !kv_is_linear(kv, stext) && stext <= swapper &&
-		    swapper - stext < KV_KIMAGE_MAX_SPAN)
+		    stext <= swapper && swapper - stext < KV_KIMAGE_MAX_SPAN &&
+		    !kv_is_linear(kv, stext) &&
+		    kv->lm_start - stext >= swapper - stext)
 			kv->kimage_start = stext;
 	} else {
 		kv->why = "no NUMBER(kimage_voffset): swapper_pg_dir's PA "
@@ -315,12 +323,17 @@ void kvaddr_flush(struct kvaddr *kv)
 	memset(&kv->leaf, 0, sizeof(kv->leaf));
 }
 
+/* The walk: 0 and the leaf's PA and span; or an error and in *span the
+ * bytes from @va to the end of the failing entry's range (0 if none was
+ * read), over which every VA fails alike. */
 static int kv_walk(struct kvaddr *kv, uint64_t va, uint64_t *pa,
 		   uint64_t *span)
 {
 	unsigned int level = kv->start_level, l, shift, bits, size_shift;
 	uint64_t table = kv->pgd_pa, desc, idx, mask;
+	int err;
 
+	*span = 0;
 	if (!kv->can_walk)
 		return -ENODEV;
 	/* TTBR1's half: bits [63:vabits_actual] all ones. */
@@ -341,14 +354,15 @@ static int kv_walk(struct kvaddr *kv, uint64_t va, uint64_t *pa,
 		bits = level == kv->start_level ? kv->top_bits
 						: kv->page_shift - 3;
 		idx = (va >> shift) & ((1ull << bits) - 1);
+		mask = (1ull << shift) - 1;
 		kv->stats.reads++;
 		if (kv->read64(kv->ctx, table + idx * 8, &desc)) {
-			kv->stats.faults++;
-			return -EIO;
+			err = -EIO;
+			goto fault;
 		}
 		if (!(desc & KV_DESC_VALID)) {
-			kv->stats.faults++;
-			return -EFAULT;
+			err = -EFAULT;
+			goto fault;
 		}
 		if (level < KVADDR_LEVELS - 1 && (desc & KV_DESC_TABLE)) {
 			table = kv_oa(kv, desc, kv->page_shift);
@@ -357,47 +371,49 @@ static int kv_walk(struct kvaddr *kv, uint64_t va, uint64_t *pa,
 			kv->tc[level + 1].table = table;
 			continue;
 		}
-		if (level == KVADDR_LEVELS - 1) {
-			/* 0b01 at level 3 is reserved. */
-			if (!(desc & KV_DESC_TABLE)) {
-				kv->stats.faults++;
-				return -EINVAL;
-			}
-			size_shift = kv->page_shift;
-		} else {
-			if (!kv_block_allowed(kv, level)) {
-				kv->stats.faults++;
-				return -EINVAL;
-			}
-			size_shift = shift;
+		/* 0b01 at level 3 is reserved; blocks only where the
+		 * granule has them. */
+		if (level == KVADDR_LEVELS - 1 ? !(desc & KV_DESC_TABLE)
+					       : !kv_block_allowed(kv, level)) {
+			err = -EINVAL;
+			goto fault;
 		}
+		size_shift = level == KVADDR_LEVELS - 1 ? kv->page_shift : shift;
 		mask = (1ull << size_shift) - 1;
 		kv->leaf.valid = true;
 		kv->leaf.va = va & ~mask;
 		kv->leaf.pa = kv_oa(kv, desc, size_shift);
 		kv->leaf.mask = mask;
 		*pa = kv->leaf.pa | (va & mask);
-		if (span)
-			*span = mask - (va & mask) + 1;
+		*span = mask - (va & mask) + 1;
 		return 0;
 	}
-	return -EINVAL;
+	return -EINVAL; /* not reached: level 3 always decides */
+fault:
+	kv->stats.faults++;
+	*span = mask - (va & mask) + 1;
+	return err;
+}
+
+/* A walked range must not run into the kernel-image window, which is
+ * translated by arithmetic: translations of a VA never depend on what was
+ * translated before, even where the tables disagree with kimage_voffset. */
+static void kv_clip(const struct kvaddr *kv, uint64_t va, uint64_t *span)
+{
+	if (va < kv->kimage_start && kv->kimage_start - va < *span)
+		*span = kv->kimage_start - va;
 }
 
 int kvaddr_to_phys_span(struct kvaddr *kv, uint64_t va, uint64_t *pa,
 			uint64_t *span)
 {
+	uint64_t s;
+	int r;
+
 	if (!kv || !pa)
 		return -EINVAL;
 	if (kv->status)
 		return kv->status;
-	if (kv->leaf.valid && (va & ~kv->leaf.mask) == kv->leaf.va) {
-		kv->stats.leaf_hits++;
-		*pa = kv->leaf.pa | (va & kv->leaf.mask);
-		if (span)
-			*span = kv->leaf.mask - (va & kv->leaf.mask) + 1;
-		return 0;
-	}
 	if (kv_is_linear(kv, va)) {
 		kv->stats.linear++;
 		*pa = va - kv->lm_base + kv->phys_offset;
@@ -412,7 +428,23 @@ int kvaddr_to_phys_span(struct kvaddr *kv, uint64_t va, uint64_t *pa,
 			*span = kv->kimage_end - va;
 		return 0;
 	}
-	return kv_walk(kv, va, pa, span);
+	if (kv->leaf.valid && (va & ~kv->leaf.mask) == kv->leaf.va) {
+		kv->stats.leaf_hits++;
+		*pa = kv->leaf.pa | (va & kv->leaf.mask);
+		s = kv->leaf.mask - (va & kv->leaf.mask) + 1;
+	} else {
+		r = kv_walk(kv, va, pa, &s);
+		if (r) {
+			kv_clip(kv, va, &s);
+			if (span)
+				*span = s;
+			return r;
+		}
+	}
+	kv_clip(kv, va, &s);
+	if (span)
+		*span = s;
+	return 0;
 }
 
 int kvaddr_to_phys(struct kvaddr *kv, uint64_t va, uint64_t *pa)

@@ -162,7 +162,10 @@ int kvaddr_init(struct kvaddr *kv, const struct vmcoreinfo *vi,
  * @pa:   receives the physical address
  * @span: if not NULL, receives the bytes from @va to the end of the page or
  *        block that maps it (for the linear map and kernel image: to the
- *        end of that region), so [@pa, @pa + *@span) is contiguous
+ *        end of that region), so [@pa, @pa + *@span) is contiguous; on
+ *        -EFAULT, -EIO or a malformed descriptor, the bytes from @va to the
+ *        end of the failing entry's range, all of which fail alike (0 for
+ *        other errors)
  *
  * A walk reads at most one descriptor per level (never more than four), so
  * a table that points at itself ends the walk, it does not loop.  The last

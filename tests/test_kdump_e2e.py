@@ -115,7 +115,7 @@ def test_vmcore_equals_qemu_memory(ground_truth):
             assert page == ram[pos:pos + PAGE], hex(paddr + o)
             checked += 1
             zero_pages += page == bytes(PAGE)
-    assert checked > 10000
+    assert checked > 5000  # level 31 keeps about 11,400 of 65,408 pages
     # Every page reported zero is zero in QEMU's view of RAM.
     assert report["pages"]["zero"] > 0
     assert zero_pages >= report["pages"]["zero"]

@@ -11,6 +11,9 @@
 #   KEXEC_ARGS    extra kexec arguments
 #   DUMP_KALLSYMS 1: print the text symbols (gzip, base64) for the test
 #   GUEST_HOSTNAME the nodename crash directories are named after
+#   LOAD_MIB      N > 0: before the crash, fill N MiB of page cache (a file
+#                 in the initramfs's tmpfs) and N MiB of anonymous user
+#                 memory (a shell holding a line of text), as a busy system
 /bin/busybox --install -s /bin
 export PATH=/bin:/sbin
 mount -t proc proc /proc
@@ -20,6 +23,7 @@ CRASH_CPU=0
 GUEST_HOSTNAME=kdump-guest
 KALLSYMS_FIX=0
 DUMP_KALLSYMS=0
+LOAD_MIB=0
 . /tinydump.conf
 
 say() { echo "tinydump-e2e: $*"; }
@@ -36,6 +40,13 @@ if [ "$DUMP_KALLSYMS" = 1 ]; then
 	echo "tinydump-e2e: KALLSYMS-BEGIN"
 	grep -i ' t ' /proc/kallsyms | gzip -c | base64
 	echo "tinydump-e2e: KALLSYMS-END"
+fi
+if [ "$LOAD_MIB" -gt 0 ]; then
+	head -c $((LOAD_MIB * 1024 * 1024)) /dev/urandom > /tmp/cache.bin
+	head -c $((LOAD_MIB * 768 * 1024)) /dev/urandom | base64 -w0 |
+		(read -r line; sleep 100000) &
+	sleep 2
+	say "loaded: $LOAD_MIB MiB of page cache and of user memory"
 fi
 say "kexec -p /payload.bin --append=\"$APPEND\" $KEXEC_ARGS"
 if ! kexec -p /payload.bin --append="$APPEND" $KEXEC_ARGS; then

@@ -184,7 +184,7 @@ class KdumpResult:
 def run_kdump(el2=False, mem="256M", smp=1, crash_cpu=0, kallsyms_fix=False,
               crashkernel="512K", append="tinydump.after=off", snapshot_at_entry=False,
               timeout=400, workdir=None, payload=None, dump_kallsyms=False,
-              kexec_args=""):
+              kexec_args="", load_mib=0):
     """Boot, crash, capture.  With tinydump.after=halt in append, the run
     ends once the payload says it halts (after the final snapshot)."""
     workdir = workdir or tempfile.mkdtemp(prefix="tinydump-e2e-")
@@ -193,7 +193,7 @@ def run_kdump(el2=False, mem="256M", smp=1, crash_cpu=0, kallsyms_fix=False,
     conf = {"APPEND": append, "CRASH_CPU": str(crash_cpu),
             "KALLSYMS_FIX": "1" if kallsyms_fix else "0",
             "DUMP_KALLSYMS": "1" if dump_kallsyms else "0",
-            "KEXEC_ARGS": kexec_args}
+            "KEXEC_ARGS": kexec_args, "LOAD_MIB": str(load_mib)}
     run = initramfs.run_image(os.path.join(workdir, "run.cpio.gz"),
                               payload or os.path.join(BUILD, "payload.bin"), conf)
     initrd = os.path.join(workdir, "initrd")

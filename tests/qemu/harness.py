@@ -313,6 +313,12 @@ def make_fixture(out_dir, *args):
 
 
 def fixture_guest(fixture_dir, bootargs="", dt_memory=False, machine="virt-6g", **kw):
+    # Synthetic crashes test the stream and its pages at dump level 1 unless
+    # a test says otherwise: their memory is not a real kernel's, so the
+    # page filter (default level 31) is proven on the real kernel instead,
+    # against makedumpfile (tests/test_makedumpfile_reference.py).
+    if "tinydump.level=" not in bootargs:
+        bootargs = (bootargs + " tinydump.level=1").strip()
     """A Guest that boots the payload as kexec -p would after that crash:
     its memory blobs and ELF core header placed with -device loader,
     /chosen pointing at them.  dt_memory: write the manifest's /memory

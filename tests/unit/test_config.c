@@ -37,7 +37,7 @@ static void test_defaults(void)
 	config_defaults(&c);
 	CHECK_EQ(c.after, AFTER_RESET);
 	CHECK_STR(c.sinks, "serial");
-	CHECK_EQ(c.level, 1);
+	CHECK_EQ(c.level, 31);	/* makedumpfile -d 31 */
 	CHECK_EQ(c.baud, 0);
 	CHECK_EQ(c.uart_clock, 0);
 	CHECK_EQ(c.serial, SERIAL_BINARY);
@@ -100,7 +100,7 @@ static void test_bad(void)
 	CHECK_EQ(config_parse(&c, "tinydump.level=99", report, &r), 0);
 	CHECK_STR(r.last, "tinydump: ignoring tinydump.level=99: "
 			  "expected a number 0..31");
-	CHECK_EQ(c.level, 1);
+	CHECK_EQ(c.level, 31);	/* the default stays */
 	CHECK_EQ(config_parse(&c, "tinydump.after=reboot", report, &r), 0);
 	CHECK_STR(r.last, "tinydump: ignoring tinydump.after=reboot: "
 			  "expected reset, off or halt");
@@ -127,7 +127,7 @@ static void test_bad(void)
 	CHECK_EQ(c.uart_clock, 0);
 	CHECK_STR(c.sinks, "serial");
 	CHECK_STR(c.debug, "");
-	CHECK_EQ(c.level, 1);
+	CHECK_EQ(c.level, 31);
 
 	/* A long value is cut in the message, which stays bounded. */
 	memset(longsink, 'a', sizeof(longsink));
@@ -143,7 +143,7 @@ static void test_bad(void)
 	config_defaults(&c);
 	CHECK_EQ(config_parse(&c, "tinydump.x=1 tinydump.level=32", NULL, NULL), 0);
 	CHECK_EQ(c.unknown, 2);
-	CHECK_EQ(c.level, 1);
+	CHECK_EQ(c.level, 31);
 
 	/* Only the prefix exactly; the kernel's own keys are silent. */
 	r.n = 0;
@@ -152,7 +152,7 @@ static void test_bad(void)
 			      "tinydump.after.x=off foo.level=2",
 			      report, &r), 0);
 	CHECK_EQ(r.n, 1);	/* tinydump.after.x */
-	CHECK_EQ(c.level, 1);
+	CHECK_EQ(c.level, 31);
 	CHECK_EQ(config_parse(NULL, "x", report, &r), -EINVAL);
 	CHECK_EQ(config_parse(&c, NULL, report, &r), 0);
 	CHECK_EQ(config_parse(&c, "", report, &r), 0);
