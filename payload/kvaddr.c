@@ -14,13 +14,13 @@
 #include <string.h>
 
 /* Descriptor bits (Arm ARM D8.3): valid, and table/page vs block. */
-#define KV_DESC_VALID	   0x1ull
-#define KV_DESC_TABLE	   0x2ull
+#define KV_DESC_VALID 0x1ull
+#define KV_DESC_TABLE 0x2ull
 /* Output address bits without FEAT_LPA: [47:granule]. */
-#define KV_OA_BITS	   48u
+#define KV_OA_BITS 48u
 /* FEAT_LPA with 64K granule: OA[51:48] sits in descriptor bits [15:12]. */
-#define KV_LPA_HI_MASK	   0xf000ull
-#define KV_LPA_HI_SHIFT	   36u
+#define KV_LPA_HI_MASK	0xf000ull
+#define KV_LPA_HI_SHIFT 36u
 /*
  * The kernel-image fast path covers [_stext, swapper_pg_dir's page): a
  * distance above this means the symbols are not what they claim.
@@ -29,7 +29,7 @@
 
 int kvaddr_kernel_version(const struct vmcoreinfo *vi, uint32_t *ver)
 {
-	uint32_t part[3] = { 0, 0, 0 };
+	uint32_t part[3] = {0, 0, 0};
 	unsigned int n = 0, digits = 0;
 	const char *val;
 	size_t len, i;
@@ -145,7 +145,8 @@ static int kv_vabits_actual(struct kvaddr *kv, const struct vmcoreinfo *vi)
 		return 0;
 	}
 	if (r)
-		return kv_fail(kv, -EINVAL, "NUMBER(TCR_EL1_T1SZ) is malformed");
+		return kv_fail(kv, -EINVAL,
+			       "NUMBER(TCR_EL1_T1SZ) is malformed");
 	if (t1sz < 0 || t1sz > 64 || 64 - t1sz > kv->va_bits ||
 	    (64 - t1sz != kv->va_bits &&
 	     !(kv->va_bits == 52 && 64 - t1sz == 48)))
@@ -169,10 +170,11 @@ static int kv_layout(struct kvaddr *kv, const struct vmcoreinfo *vi)
 	if (kv->kernel_version)
 		kv->flipped = kv->kernel_version >= KVADDR_VERSION(5, 4, 0);
 	else if (!vmcoreinfo_symbol(vi, "_stext", &stext))
-		kv->flipped = stext > (uint64_t)-(1ull << (vmin - 1));
+		kv->flipped = stext > (uint64_t) - (1ull << (vmin - 1));
 	else
-		return kv_fail(kv, -ENODEV,
-			       "no SYMBOL(_stext) nor OSRELEASE: layout unknown");
+		return kv_fail(
+		    kv, -ENODEV,
+		    "no SYMBOL(_stext) nor OSRELEASE: layout unknown");
 
 	if (vmcoreinfo_number(vi, "PHYS_OFFSET", &po))
 		return kv_fail(kv, -ENODEV, "no NUMBER(PHYS_OFFSET)");
@@ -180,7 +182,7 @@ static int kv_layout(struct kvaddr *kv, const struct vmcoreinfo *vi)
 
 	kv->lm_size = 1ull << (kv->vabits_actual - 1);
 	if (kv->flipped) {
-		kv->lm_start = (uint64_t)-(1ull << kv->vabits_actual);
+		kv->lm_start = (uint64_t) - (1ull << kv->vabits_actual);
 		kv->lm_base = kv->lm_start;
 		/*
 		 * A 52-bit kernel on 48-bit hardware: from 5.11 the kernel
@@ -191,9 +193,9 @@ static int kv_layout(struct kvaddr *kv, const struct vmcoreinfo *vi)
 		if (kv->va_bits != kv->vabits_actual &&
 		    (!kv->kernel_version ||
 		     kv->kernel_version >= KVADDR_VERSION(5, 11, 0)))
-			kv->lm_base = (uint64_t)-(1ull << kv->va_bits);
+			kv->lm_base = (uint64_t) - (1ull << kv->va_bits);
 	} else {
-		kv->lm_start = (uint64_t)-(1ull << (kv->vabits_actual - 1));
+		kv->lm_start = (uint64_t) - (1ull << (kv->vabits_actual - 1));
 		kv->lm_base = kv->lm_start;
 	}
 	return 0;
@@ -295,8 +297,9 @@ int kvaddr_init(struct kvaddr *kv, const struct vmcoreinfo *vi,
 
 	r = vmcoreinfo_number(vi, "MAX_PHYSMEM_BITS", &phys_bits);
 	if (!r && (phys_bits < 32 || phys_bits > 52))
-		return kv_fail(kv, -EINVAL, "NUMBER(MAX_PHYSMEM_BITS) out of "
-					    "range");
+		return kv_fail(kv, -EINVAL,
+			       "NUMBER(MAX_PHYSMEM_BITS) out of "
+			       "range");
 	if (!r && phys_bits == 52) {
 		if (kv->page_shift != 16)
 			return kv_fail(kv, -ENOTSUP,
@@ -326,8 +329,7 @@ void kvaddr_flush(struct kvaddr *kv)
 /* The walk: 0 and the leaf's PA and span; or an error and in *span the
  * bytes from @va to the end of the failing entry's range (0 if none was
  * read), over which every VA fails alike. */
-static int kv_walk(struct kvaddr *kv, uint64_t va, uint64_t *pa,
-		   uint64_t *span)
+static int kv_walk(struct kvaddr *kv, uint64_t va, uint64_t *pa, uint64_t *span)
 {
 	unsigned int level = kv->start_level, l, shift, bits, size_shift;
 	uint64_t table = kv->pgd_pa, desc, idx, mask;
@@ -378,7 +380,8 @@ static int kv_walk(struct kvaddr *kv, uint64_t va, uint64_t *pa,
 			err = -EINVAL;
 			goto fault;
 		}
-		size_shift = level == KVADDR_LEVELS - 1 ? kv->page_shift : shift;
+		size_shift =
+		    level == KVADDR_LEVELS - 1 ? kv->page_shift : shift;
 		mask = (1ull << size_shift) - 1;
 		kv->leaf.valid = true;
 		kv->leaf.va = va & ~mask;

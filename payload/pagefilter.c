@@ -17,11 +17,11 @@
 #define PF_SECTION_PRESENT  0x1ull
 #define PF_SECTION_MAP_MASK (~0x1full)
 /* PAGE_MAPPING_ANON: bit 0 of page->mapping. */
-#define PF_MAPPING_ANON	    0x1ull
+#define PF_MAPPING_ANON 0x1ull
 /* A tail page's compound_head has bit 0 set. */
-#define PF_TAIL_BIT	    0x1ull
+#define PF_TAIL_BIT 0x1ull
 /* Compound order in the low byte of folio._flags_1 (6.6+). */
-#define PF_FLAGS1_ORDER	    0xffull
+#define PF_FLAGS1_ORDER 0xffull
 /* The largest compound page believed: 4 TiB, arm64's largest hugetlb size
  * (a PUD block with 64K pages). */
 #define PF_MAX_COMPOUND_SHIFT 42u
@@ -72,7 +72,8 @@ const char *pagefilter_missing_text(uint32_t bit)
 		return "no OFFSET(page.compound_head): tail pages decided on "
 		       "their own";
 	case PAGEFILTER_M_FREE:
-		return "no buddy marker, page.private or LENGTH(zone.free_area): "
+		return "no buddy marker, page.private or "
+		       "LENGTH(zone.free_area): "
 		       "free pages kept";
 	case PAGEFILTER_M_UNACCEPTED:
 		return "no PAGE_UNACCEPTED_MAPCOUNT_VALUE (no unaccepted "
@@ -132,8 +133,8 @@ static bool pf_folio_offset(const struct pagefilter *pf,
 {
 	uint64_t off;
 
-	if (vmcoreinfo_offset(vi, "folio", field, &off) ||
-	    off < pf->sz_page || off - pf->sz_page + 1 > pf->sz_page)
+	if (vmcoreinfo_offset(vi, "folio", field, &off) || off < pf->sz_page ||
+	    off - pf->sz_page + 1 > pf->sz_page)
 		return false;
 	*out = (uint32_t)(off - pf->sz_page);
 	return true;
@@ -246,8 +247,8 @@ static bool pf_setup_sections(struct pagefilter *pf,
 	pf->ms_per_root = page / size;
 	/* makedumpfile's is_sparsemem_extreme(). */
 	pf->ms_extreme =
-		vmcoreinfo_length(vi, "mem_section", &len) ||
-		len == (pf->ms_nr + pf->ms_per_root - 1) / pf->ms_per_root;
+	    vmcoreinfo_length(vi, "mem_section", &len) ||
+	    len == (pf->ms_nr + pf->ms_per_root - 1) / pf->ms_per_root;
 	/* VMCOREINFO gives the roots' address (4.15+); older kernels gave
 	 * the address of the pointer to them. */
 	if (pf_sections_valid(pf, sym)) {
@@ -265,8 +266,7 @@ static bool pf_setup_sections(struct pagefilter *pf,
 /* 5.11+ arm64: vmemmap = (struct page *)VMEMMAP_START -
  * (memstart_addr >> PAGE_SHIFT), memstart_addr signed (KASLR makes it
  * negative), memstart_addr = PHYS_OFFSET. */
-static bool pf_setup_derived(struct pagefilter *pf,
-			     const struct vmcoreinfo *vi)
+static bool pf_setup_derived(struct pagefilter *pf, const struct vmcoreinfo *vi)
 {
 	struct kvaddr *kv = pf->kv;
 	uint64_t pfn_off;
@@ -412,7 +412,8 @@ static unsigned int pf_compound(struct pagefilter *pf, uint64_t pfn,
 	uint64_t order = 0, flags1, head_va, contig;
 
 	*huge = pf->huge_mode == PF_HUGE_MAPCOUNT && mapcount == pf->v_hugetlb;
-	if (pf->order_mode == PF_ORDER_NONE && pf->huge_mode <= PF_HUGE_MAPCOUNT)
+	if (pf->order_mode == PF_ORDER_NONE &&
+	    pf->huge_mode <= PF_HUGE_MAPCOUNT)
 		return 0;
 	if (pfn == UINT64_MAX)
 		return 0;
@@ -448,9 +449,8 @@ static unsigned int pf_compound(struct pagefilter *pf, uint64_t pfn,
 
 /* Decide @pfn from its struct page @pg: the state, and how many PFNs from
  * @pfn it covers (*nr). */
-static uint8_t pf_decide(struct pagefilter *pf, uint64_t pfn,
-			 const uint8_t *pg, uint64_t *nr,
-			 pagefilter_read_fn read, void *ctx)
+static uint8_t pf_decide(struct pagefilter *pf, uint64_t pfn, const uint8_t *pg,
+			 uint64_t *nr, pagefilter_read_fn read, void *ctx)
 {
 	uint64_t flags = ld64(pg + pf->off_flags);
 	uint64_t mapping = ld64(pg + pf->off_mapping);
@@ -579,8 +579,7 @@ static void pf_setup_compound(struct pagefilter *pf,
 		pf->missing |= PAGEFILTER_M_TAIL;
 }
 
-static void pf_setup_levels(struct pagefilter *pf,
-			    const struct vmcoreinfo *vi)
+static void pf_setup_levels(struct pagefilter *pf, const struct vmcoreinfo *vi)
 {
 	bool slab_ok;
 	int64_t mask;
@@ -594,16 +593,19 @@ static void pf_setup_levels(struct pagefilter *pf,
 	pf->f_buddy = pf_flag(vi, "PG_buddy");
 	if (!vmcoreinfo_number(vi, "PG_head_mask", &mask))
 		pf->head_mask = (uint64_t)mask;
-	pf->has_v_buddy = pf->has_mapcount &&
-		pf_mapcount_value(vi, "PAGE_BUDDY_MAPCOUNT_VALUE", &pf->v_buddy);
-	pf->has_v_slab = pf->has_mapcount &&
-		pf_mapcount_value(vi, "PAGE_SLAB_MAPCOUNT_VALUE", &pf->v_slab);
+	pf->has_v_buddy =
+	    pf->has_mapcount &&
+	    pf_mapcount_value(vi, "PAGE_BUDDY_MAPCOUNT_VALUE", &pf->v_buddy);
+	pf->has_v_slab =
+	    pf->has_mapcount &&
+	    pf_mapcount_value(vi, "PAGE_SLAB_MAPCOUNT_VALUE", &pf->v_slab);
 	pf->has_v_offline = pf->has_mapcount &&
-		pf_mapcount_value(vi, "PAGE_OFFLINE_MAPCOUNT_VALUE",
-				  &pf->v_offline);
-	pf->has_v_unaccepted = pf->has_mapcount &&
-		pf_mapcount_value(vi, "PAGE_UNACCEPTED_MAPCOUNT_VALUE",
-				  &pf->v_unaccepted);
+			    pf_mapcount_value(vi, "PAGE_OFFLINE_MAPCOUNT_VALUE",
+					      &pf->v_offline);
+	pf->has_v_unaccepted =
+	    pf->has_mapcount &&
+	    pf_mapcount_value(vi, "PAGE_UNACCEPTED_MAPCOUNT_VALUE",
+			      &pf->v_unaccepted);
 	if (vmcoreinfo_length(vi, "zone.free_area", &pf->free_area_len) ||
 	    pf->free_area_len < 1 || pf->free_area_len > 32)
 		pf->free_area_len = 0;
@@ -612,9 +614,9 @@ static void pf_setup_levels(struct pagefilter *pf,
 	slab_ok = pf->f_slab || pf->has_v_slab;
 	if (!slab_ok)
 		pf->missing |= PAGEFILTER_M_SLAB;
-	pf->honoured = pf->level & (PAGEFILTER_CACHE |
-				    PAGEFILTER_CACHE_PRIVATE |
-				    PAGEFILTER_USER | PAGEFILTER_FREE);
+	pf->honoured =
+	    pf->level & (PAGEFILTER_CACHE | PAGEFILTER_CACHE_PRIVATE |
+			 PAGEFILTER_USER | PAGEFILTER_FREE);
 	if (!pf->f_lru || !pf->f_private) {
 		pf->f_lru = pf->f_private = 0;
 		pf->missing |= PAGEFILTER_M_CACHE;
@@ -680,10 +682,11 @@ int pagefilter_init(struct pagefilter *pf, const struct vmcoreinfo *vi,
 	    !pf_page_offset(pf, vi, "mapping", 8, &pf->off_mapping))
 		return -ENODEV;
 	pf->has_mapcount =
-		pf_page_offset(pf, vi, "_mapcount", 4, &pf->off_mapcount);
-	pf->has_private = pf_page_offset(pf, vi, "private", 8, &pf->off_private);
+	    pf_page_offset(pf, vi, "_mapcount", 4, &pf->off_mapcount);
+	pf->has_private =
+	    pf_page_offset(pf, vi, "private", 8, &pf->off_private);
 	pf->has_head =
-		pf_page_offset(pf, vi, "compound_head", 8, &pf->off_head);
+	    pf_page_offset(pf, vi, "compound_head", 8, &pf->off_head);
 
 	if (!vmcoreinfo_symbol(vi, "vmemmap", &pf->vmemmap))
 		pf->map = PAGEFILTER_MAP_VMEMMAP;
@@ -736,8 +739,8 @@ static int pf_load(struct pagefilter *pf, uint64_t pfn, uint64_t end,
 		count = contig;
 	if (count > PAGEFILTER_BUF_SIZE / pf->sz_page)
 		count = PAGEFILTER_BUF_SIZE / pf->sz_page;
-	pf->buf_count = pf_read_structs(pf, va, (uint32_t)count, pf->buf, read,
-					ctx, &bad);
+	pf->buf_count =
+	    pf_read_structs(pf, va, (uint32_t)count, pf->buf, read, ctx, &bad);
 	pf->buf_pfn = pfn;
 	if (!pf->buf_count) {
 		/* An unmapped stretch of vmemmap is skipped in one go. */

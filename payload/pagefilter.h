@@ -29,8 +29,8 @@
 #define PAGEFILTER_LEVEL_MAX	 0x1f
 
 /* Bytes of struct pages read at once, and the largest struct page taken. */
-#define PAGEFILTER_BUF_SIZE	 32768u
-#define PAGEFILTER_PAGE_MAX	 256u
+#define PAGEFILTER_BUF_SIZE 32768u
+#define PAGEFILTER_PAGE_MAX 256u
 
 /*
  * struct pagefilter.missing: what VMCOREINFO does not allow; the pages

@@ -88,11 +88,11 @@ static void check_va(struct kvaddr *kv, struct image *im, uint64_t va)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct vmcoreinfo_entry ent[VMCOREINFO_DEFAULT_ENTRIES];
-	static const char *const syms[] = { "swapper_pg_dir", "_stext",
-					    "mem_section", "vmemmap" };
-	static const char *const nums[] = { "VMEMMAP_START", "MODULES_VADDR",
-					    "VMALLOC_START" };
-	uint8_t ctl[16] = { 0 };
+	static const char *const syms[] = {"swapper_pg_dir", "_stext",
+					   "mem_section", "vmemmap"};
+	static const char *const nums[] = {"VMEMMAP_START", "MODULES_VADDR",
+					   "VMALLOC_START"};
+	uint8_t ctl[16] = {0};
 	struct vmcoreinfo vi;
 	struct kvaddr kv;
 	struct image im;

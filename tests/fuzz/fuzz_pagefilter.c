@@ -49,7 +49,8 @@ static int img_read(void *ctx, uint64_t pa, void *buf, size_t len)
 			out[i] = im->buf[(pa + i) % im->len];
 		return 0;
 	}
-	if (pa < im->pa || pa - im->pa > im->len || im->len - (pa - im->pa) < len)
+	if (pa < im->pa || pa - im->pa > im->len ||
+	    im->len - (pa - im->pa) < len)
 		return -1;
 	memcpy(buf, im->buf + (pa - im->pa), len);
 	return 0;
@@ -110,7 +111,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct pagefilter pf;
 	static struct kvaddr kv;
 	static uint8_t st1[PFNS], st2[PFNS];
-	uint8_t ctl[16] = { 0 };
+	uint8_t ctl[16] = {0};
 	struct vmcoreinfo vi;
 	struct image im;
 	size_t tlen, off, i;

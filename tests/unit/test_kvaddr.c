@@ -59,7 +59,8 @@ static uint8_t *mem_ptr(uint64_t pa, uint64_t len)
 	int i;
 
 	for (i = 0; i < mem.n; i++)
-		if (pa >= mem.r[i].pa && pa - mem.r[i].pa + len <= mem.r[i].size)
+		if (pa >= mem.r[i].pa &&
+		    pa - mem.r[i].pa + len <= mem.r[i].size)
 			return mem.r[i].buf + (pa - mem.r[i].pa);
 	return NULL;
 }
@@ -130,19 +131,21 @@ static void vi_end(void)
 
 /* --- a page-table builder (independent of the code under test) --------- */
 
-#define RAM_BASE   0x40000000ull
-#define RAM_SIZE   (4ull << 20)
+#define RAM_BASE 0x40000000ull
+#define RAM_SIZE (4ull << 20)
 /* Above 2^48, below 2^52: only reachable with FEAT_LPA. */
-#define HIGH_BASE  0xa000000000000ull
-#define HIGH_SIZE  (256ull << 10)
+#define HIGH_BASE 0xa000000000000ull
+#define HIGH_SIZE (256ull << 10)
 /* Attribute bits set in every descriptor: the walker must ignore them.
  * Leaf: AttrIndx, AP, SH, AF, nG, DBM, Contiguous, PXN, UXN, software. */
-#define LEAF_ATTRS ((7ull << 2) | (3ull << 6) | (3ull << 8) | (1ull << 10) | \
-		    (1ull << 11) | (1ull << 51) | (1ull << 52) | (1ull << 53) | \
-		    (1ull << 54) | (0xfull << 55))
+#define LEAF_ATTRS                                                             \
+	((7ull << 2) | (3ull << 6) | (3ull << 8) | (1ull << 10) |              \
+	 (1ull << 11) | (1ull << 51) | (1ull << 52) | (1ull << 53) |           \
+	 (1ull << 54) | (0xfull << 55))
 /* Table: PXNTable, UXNTable, APTable, NSTable, and a software bit. */
-#define TABLE_ATTRS ((1ull << 59) | (1ull << 60) | (3ull << 61) | \
-		     (1ull << 63) | (1ull << 58))
+#define TABLE_ATTRS                                                            \
+	((1ull << 59) | (1ull << 60) | (3ull << 61) | (1ull << 63) |           \
+	 (1ull << 58))
 
 struct pt {
 	unsigned int ps; /* page shift */
@@ -254,9 +257,8 @@ struct cfg {
 };
 
 static const struct cfg cfgs[] = {
-	{ 12, 39, false }, { 12, 48, false }, { 14, 36, false },
-	{ 14, 47, false }, { 14, 48, false }, { 16, 42, false },
-	{ 16, 48, false }, { 16, 52, true },
+    {12, 39, false}, {12, 48, false}, {14, 36, false}, {14, 47, false},
+    {14, 48, false}, {16, 42, false}, {16, 48, false}, {16, 52, true},
 };
 
 /* A flipped (5.4+) layout: kernel image at the start of the upper half. */
@@ -293,7 +295,7 @@ static void test_cfg(const struct cfg *c)
 	mem_add(HIGH_BASE, HIGH_SIZE);
 	pt_init(&t, c->ps, c->va_bits, c->lpa);
 
-	upper = (uint64_t)-(1ull << (vmin - 1));
+	upper = (uint64_t) - (1ull << (vmin - 1));
 	stext = upper + 0x8010000;
 	swapper = stext + 0x1000000;
 	voff = swapper - t.root;
@@ -308,13 +310,13 @@ static void test_cfg(const struct cfg *c)
 	CHECK(kv.flipped);
 
 	/* Linear map: (va - PAGE_OFFSET) + PHYS_OFFSET, wrapping. */
-	va = (uint64_t)-(1ull << c->va_bits) + 0x5b31cff50380ull %
-						 (1ull << (c->va_bits - 1));
+	va = (uint64_t) - (1ull << c->va_bits) +
+	     0x5b31cff50380ull % (1ull << (c->va_bits - 1));
 	CHECK_EQ(kvaddr_to_phys_span(&kv, va, &pa, &span), 0);
-	CHECK_EQ(pa, va - (uint64_t)-(1ull << c->va_bits) + phys_offset);
+	CHECK_EQ(pa, va - (uint64_t) - (1ull << c->va_bits) + phys_offset);
 	CHECK_EQ(kv.stats.linear, 1);
 	/* The last linear address, and the first one past the region. */
-	va = (uint64_t)-(1ull << (c->va_bits - 1)) - 8;
+	va = (uint64_t) - (1ull << (c->va_bits - 1)) - 8;
 	CHECK_EQ(kvaddr_to_phys_span(&kv, va, &pa, &span), 0);
 	CHECK_EQ(span, 8);
 	CHECK_EQ(kv.stats.linear, 2);
@@ -341,7 +343,7 @@ static void test_cfg(const struct cfg *c)
 	CHECK_EQ(pa, stext - voff);
 
 	/* Pages: each level's table, the leaf at level 3. */
-	base = (uint64_t)-(1ull << (vmin - 2));
+	base = (uint64_t) - (1ull << (vmin - 2));
 	pt_map(&t, base, RAM_BASE + 0x300000, 3, false);
 	pt_map(&t, base + page, 0x123450000ull << 4, 3, false);
 	kvaddr_flush(&kv);
@@ -367,8 +369,8 @@ static void test_cfg(const struct cfg *c)
 		 -EFAULT);
 	CHECK_EQ(span, page - 8);
 	/* Nothing at all in another top-level entry: all of it fails. */
-	va = base + 0x10 + (1ull << pt_shift(&t, t.start)) *
-				  (t.top_bits < 4 ? 0 : 11);
+	va = base + 0x10 +
+	     (1ull << pt_shift(&t, t.start)) * (t.top_bits < 4 ? 0 : 11);
 	if (t.top_bits >= 4) {
 		CHECK_EQ(kvaddr_to_phys_span(&kv, va, &pa, &span), -EFAULT);
 		CHECK_EQ(span, (1ull << pt_shift(&t, t.start)) - 0x10);
@@ -456,7 +458,7 @@ static void test_cfg(const struct cfg *c)
  * loop, and reads one descriptor per level at most. */
 static void test_self_loop(void)
 {
-	const struct cfg c = { 12, 48, false };
+	const struct cfg c = {12, 48, false};
 	uint64_t upper, stext, swapper, va = 0xffff800000000000ull, pa;
 	struct kvaddr kv;
 	struct pt t;
@@ -466,7 +468,7 @@ static void test_self_loop(void)
 	mem_reset();
 	mem_add(RAM_BASE, RAM_SIZE);
 	pt_init(&t, c.ps, c.va_bits, false);
-	upper = (uint64_t)-(1ull << 47);
+	upper = (uint64_t) - (1ull << 47);
 	stext = upper + 0x8010000;
 	swapper = stext + 0x1000000;
 	cfg_vmcoreinfo(&c, &t, stext, swapper, swapper - t.root, 0x40000000);
@@ -497,7 +499,7 @@ static void test_self_loop(void)
 /* Table memory that cannot be read: -EIO, at the root and below it. */
 static void test_unreadable(void)
 {
-	const struct cfg c = { 16, 48, false };
+	const struct cfg c = {16, 48, false};
 	uint64_t upper, stext, swapper, va, pa;
 	struct kvaddr kv;
 	struct pt t;
@@ -505,10 +507,10 @@ static void test_unreadable(void)
 	mem_reset();
 	mem_add(RAM_BASE, RAM_SIZE);
 	pt_init(&t, c.ps, c.va_bits, false);
-	upper = (uint64_t)-(1ull << 47);
+	upper = (uint64_t) - (1ull << 47);
 	stext = upper + 0x8010000;
 	swapper = stext + 0x1000000;
-	va = (uint64_t)-(1ull << 46);
+	va = (uint64_t) - (1ull << 46);
 	cfg_vmcoreinfo(&c, &t, stext, swapper, swapper - t.root, 0x40000000);
 	CHECK_EQ(kvaddr_init(&kv, &vi, read64, NULL), 0);
 	/* A table descriptor to unbacked memory. */
@@ -527,20 +529,19 @@ static void test_unreadable(void)
 /* Debian 12's kernel (6.1.0-56-arm64 in QEMU, KASLR): the lines of a real
  * VMCOREINFO that matter.  PHYS_OFFSET is "negative" because the linear
  * map is randomised. */
-static const char debian_vi[] =
-	"OSRELEASE=6.1.0-56-arm64\n"
-	"PAGESIZE=4096\n"
-	"SYMBOL(swapper_pg_dir)=ffffa065b8258000\n"
-	"SYMBOL(_stext)=ffffa065b6c10000\n"
-	"SYMBOL(mem_section)=ffff5b31cff50380\n"
-	"NUMBER(MAX_PHYSMEM_BITS)=48\n"
-	"NUMBER(VA_BITS)=48\n"
-	"NUMBER(MODULES_VADDR)=0xffff800000000000\n"
-	"NUMBER(VMEMMAP_START)=0xfffffc0000000000\n"
-	"NUMBER(kimage_voffset)=0xffffa06576a00000\n"
-	"NUMBER(PHYS_OFFSET)=0xffffa4ce80000000\n"
-	"NUMBER(TCR_EL1_T1SZ)=0x10\n"
-	"KERNELOFFSET=2065aec00000\n";
+static const char debian_vi[] = "OSRELEASE=6.1.0-56-arm64\n"
+				"PAGESIZE=4096\n"
+				"SYMBOL(swapper_pg_dir)=ffffa065b8258000\n"
+				"SYMBOL(_stext)=ffffa065b6c10000\n"
+				"SYMBOL(mem_section)=ffff5b31cff50380\n"
+				"NUMBER(MAX_PHYSMEM_BITS)=48\n"
+				"NUMBER(VA_BITS)=48\n"
+				"NUMBER(MODULES_VADDR)=0xffff800000000000\n"
+				"NUMBER(VMEMMAP_START)=0xfffffc0000000000\n"
+				"NUMBER(kimage_voffset)=0xffffa06576a00000\n"
+				"NUMBER(PHYS_OFFSET)=0xffffa4ce80000000\n"
+				"NUMBER(TCR_EL1_T1SZ)=0x10\n"
+				"KERNELOFFSET=2065aec00000\n";
 
 static void test_debian(void)
 {
@@ -719,12 +720,15 @@ static void test_refusals(void)
 
 	/* FEAT_LPA2: 4K or 16K pages with 52-bit VAs or PAs. */
 	CHECK_EQ(init_text("PAGESIZE=4096\nNUMBER(VA_BITS)=52\n"
-			   "NUMBER(PHYS_OFFSET)=0\n"), -ENOTSUP);
+			   "NUMBER(PHYS_OFFSET)=0\n"),
+		 -ENOTSUP);
 	CHECK_EQ(init_text("PAGESIZE=16384\nNUMBER(VA_BITS)=52\n"
-			   "NUMBER(PHYS_OFFSET)=0\n"), -ENOTSUP);
+			   "NUMBER(PHYS_OFFSET)=0\n"),
+		 -ENOTSUP);
 	CHECK_EQ(init_text("PAGESIZE=4096\nNUMBER(VA_BITS)=48\n"
 			   "NUMBER(MAX_PHYSMEM_BITS)=52\n"
-			   "NUMBER(PHYS_OFFSET)=0\n"), -ENOTSUP);
+			   "NUMBER(PHYS_OFFSET)=0\n"),
+		 -ENOTSUP);
 	vi_begin();
 	vi_add("PAGESIZE=4096\nNUMBER(VA_BITS)=52\nNUMBER(PHYS_OFFSET)=0\n");
 	vi_end();
@@ -733,28 +737,35 @@ static void test_refusals(void)
 	CHECK_EQ(kvaddr_to_phys(&kv, 0xffff000000000000ull, &pa), -ENOTSUP);
 	/* VA sizes a granule cannot have, page sizes arm64 has not. */
 	CHECK_EQ(init_text("PAGESIZE=4096\nNUMBER(VA_BITS)=42\n"
-			   "NUMBER(PHYS_OFFSET)=0\n"), -ENOTSUP);
+			   "NUMBER(PHYS_OFFSET)=0\n"),
+		 -ENOTSUP);
 	CHECK_EQ(init_text("PAGESIZE=65536\nNUMBER(VA_BITS)=39\n"
-			   "NUMBER(PHYS_OFFSET)=0\n"), -ENOTSUP);
+			   "NUMBER(PHYS_OFFSET)=0\n"),
+		 -ENOTSUP);
 	CHECK_EQ(init_text("PAGESIZE=8192\nNUMBER(VA_BITS)=48\n"
-			   "NUMBER(PHYS_OFFSET)=0\n"), -ENOTSUP);
+			   "NUMBER(PHYS_OFFSET)=0\n"),
+		 -ENOTSUP);
 	/* Missing or malformed keys. */
 	CHECK_EQ(init_text("NUMBER(VA_BITS)=48\nNUMBER(PHYS_OFFSET)=0\n"),
 		 -ENODEV);
 	CHECK_EQ(init_text("PAGESIZE=4096\nNUMBER(PHYS_OFFSET)=0\n"), -ENODEV);
 	CHECK_EQ(init_text("PAGESIZE=4096\nNUMBER(VA_BITS)=48\n"
-			   "SYMBOL(_stext)=ffff800008010000\n"), -ENODEV);
+			   "SYMBOL(_stext)=ffff800008010000\n"),
+		 -ENODEV);
 	CHECK_EQ(init_text("PAGESIZE=4096\nNUMBER(VA_BITS)=48\n"
-			   "NUMBER(PHYS_OFFSET)=0\n"), -ENODEV); /* no layout */
+			   "NUMBER(PHYS_OFFSET)=0\n"),
+		 -ENODEV); /* no layout */
 	CHECK_EQ(init_text("PAGESIZE=4k\nNUMBER(VA_BITS)=48\n"), -EINVAL);
 	CHECK_EQ(init_text("PAGESIZE=4096\nNUMBER(VA_BITS)=48\n"
 			   "NUMBER(TCR_EL1_T1SZ)=0x19\n"
 			   "SYMBOL(_stext)=ffff800008010000\n"
-			   "NUMBER(PHYS_OFFSET)=0\n"), -EINVAL);
+			   "NUMBER(PHYS_OFFSET)=0\n"),
+		 -EINVAL);
 	CHECK_EQ(init_text("PAGESIZE=4096\nNUMBER(VA_BITS)=48\n"
 			   "NUMBER(MAX_PHYSMEM_BITS)=60\n"
 			   "SYMBOL(_stext)=ffff800008010000\n"
-			   "NUMBER(PHYS_OFFSET)=0\n"), -EINVAL);
+			   "NUMBER(PHYS_OFFSET)=0\n"),
+		 -EINVAL);
 	CHECK_EQ(kvaddr_init(&kv, NULL, read64, NULL), -EINVAL);
 	CHECK_EQ(kvaddr_init(NULL, &vi, read64, NULL), -EINVAL);
 	CHECK_EQ(kvaddr_to_phys(NULL, 0, &pa), -EINVAL);

@@ -119,19 +119,19 @@ static int readmem(void *ctx, uint64_t pa, void *buf, size_t len)
 
 /* --- the Debian 6.1 world ---------------------------------------------- */
 
-#define PHYS_OFFSET	0xffffa4ce80000000ull
-#define PAGE_OFFSET	0xffff000000000000ull
-#define KIMAGE_VOFFSET	0xffffa06576a00000ull
-#define SWAPPER_VA	0xffffa065b8258000ull
-#define SWAPPER_PA	0x41858000ull
-#define VMEMMAP		0xfffffd6cc6000000ull /* derived, see below */
-#define MEMSEC_PA	0x4ff50380ull	      /* the section roots */
-#define SECTIONS_PA	0x4ff80000ull	      /* root 0's mem_sections */
-#define SP8_PA		0x4c000000ull	      /* struct pages of section 8 */
-#define SP9_PA		0x4d000000ull	      /* some of section 9's */
-#define BASE		0x40000ull	      /* first RAM PFN */
-#define SEC9		0x48000ull
-#define WINDOW		8192u
+#define PHYS_OFFSET    0xffffa4ce80000000ull
+#define PAGE_OFFSET    0xffff000000000000ull
+#define KIMAGE_VOFFSET 0xffffa06576a00000ull
+#define SWAPPER_VA     0xffffa065b8258000ull
+#define SWAPPER_PA     0x41858000ull
+#define VMEMMAP	       0xfffffd6cc6000000ull /* derived, see below */
+#define MEMSEC_PA      0x4ff50380ull	     /* the section roots */
+#define SECTIONS_PA    0x4ff80000ull	     /* root 0's mem_sections */
+#define SP8_PA	       0x4c000000ull	     /* struct pages of section 8 */
+#define SP9_PA	       0x4d000000ull	     /* some of section 9's */
+#define BASE	       0x40000ull	     /* first RAM PFN */
+#define SEC9	       0x48000ull
+#define WINDOW	       8192u
 
 #define PG_LRU	      (1ull << 4)
 #define PG_PRIVATE    (1ull << 13)
@@ -144,7 +144,7 @@ static int readmem(void *ctx, uint64_t pa, void *buf, size_t len)
 #define PG_HUGETLB    (1ull << 8)  /* the 6.6 world's, in folio._flags_1 */
 /* Node/zone bits high in page->flags, and a flag no test looks at (the
  * low byte stays clear: in 6.6+ a first tail's low byte is the order). */
-#define FLAGS_NOISE   (0xbff0000000000000ull | (1ull << 11))
+#define FLAGS_NOISE (0xbff0000000000000ull | (1ull << 11))
 
 #define OFF_FLAGS    0
 #define OFF_HEAD     8
@@ -167,8 +167,8 @@ static uint64_t page_va(uint64_t pfn)
 }
 
 /* Section 9's vmemmap pages: 0 and 3 mapped, 1 invalid, 2 unbacked. */
-static const uint64_t sec9_map[4] = { SP9_PA + 0x3000, 0, 0x7e000000,
-				      SP9_PA + 0x1000 };
+static const uint64_t sec9_map[4] = {SP9_PA + 0x3000, 0, 0x7e000000,
+				     SP9_PA + 0x1000};
 
 /* Where a struct page lies in the test's memory (NULL: not backed). */
 static uint64_t page_pa(uint64_t pfn)
@@ -222,46 +222,45 @@ static void map_leaf(uint64_t va, uint64_t pa, unsigned int level)
 /* --- VMCOREINFO -------------------------------------------------------- */
 
 /* The real one, minus the lines no filter reads (printk, kallsyms). */
-static const char debian_vi[] =
-	"OSRELEASE=6.1.0-56-arm64\n"
-	"PAGESIZE=4096\n"
-	"SYMBOL(swapper_pg_dir)=ffffa065b8258000\n"
-	"SYMBOL(_stext)=ffffa065b6c10000\n"
-	"SYMBOL(mem_section)=ffff5b31cff50380\n"
-	"LENGTH(mem_section)=16384\n"
-	"SIZE(mem_section)=32\n"
-	"OFFSET(mem_section.section_mem_map)=0\n"
-	"NUMBER(SECTION_SIZE_BITS)=27\n"
-	"NUMBER(MAX_PHYSMEM_BITS)=48\n"
-	"SIZE(page)=64\n"
-	"OFFSET(page.flags)=0\n"
-	"OFFSET(page._refcount)=52\n"
-	"OFFSET(page.mapping)=24\n"
-	"OFFSET(page.lru)=8\n"
-	"OFFSET(page._mapcount)=48\n"
-	"OFFSET(page.private)=40\n"
-	"OFFSET(page.compound_dtor)=16\n"
-	"OFFSET(page.compound_order)=17\n"
-	"OFFSET(page.compound_head)=8\n"
-	"LENGTH(zone.free_area)=11\n"
-	"NUMBER(PG_lru)=4\n"
-	"NUMBER(PG_private)=13\n"
-	"NUMBER(PG_swapcache)=10\n"
-	"NUMBER(PG_swapbacked)=19\n"
-	"NUMBER(PG_slab)=9\n"
-	"NUMBER(PG_hwpoison)=22\n"
-	"NUMBER(PG_head_mask)=65536\n"
-	"NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)=-129\n"
-	"NUMBER(HUGETLB_PAGE_DTOR)=2\n"
-	"NUMBER(PAGE_OFFLINE_MAPCOUNT_VALUE)=-257\n"
-	"NUMBER(VA_BITS)=48\n"
-	"NUMBER(MODULES_VADDR)=0xffff800000000000\n"
-	"NUMBER(VMEMMAP_START)=0xfffffc0000000000\n"
-	"NUMBER(kimage_voffset)=0xffffa06576a00000\n"
-	"NUMBER(PHYS_OFFSET)=0xffffa4ce80000000\n"
-	"NUMBER(TCR_EL1_T1SZ)=0x10\n"
-	"KERNELOFFSET=2065aec00000\n"
-	"CRASHTIME=1795465846\n";
+static const char debian_vi[] = "OSRELEASE=6.1.0-56-arm64\n"
+				"PAGESIZE=4096\n"
+				"SYMBOL(swapper_pg_dir)=ffffa065b8258000\n"
+				"SYMBOL(_stext)=ffffa065b6c10000\n"
+				"SYMBOL(mem_section)=ffff5b31cff50380\n"
+				"LENGTH(mem_section)=16384\n"
+				"SIZE(mem_section)=32\n"
+				"OFFSET(mem_section.section_mem_map)=0\n"
+				"NUMBER(SECTION_SIZE_BITS)=27\n"
+				"NUMBER(MAX_PHYSMEM_BITS)=48\n"
+				"SIZE(page)=64\n"
+				"OFFSET(page.flags)=0\n"
+				"OFFSET(page._refcount)=52\n"
+				"OFFSET(page.mapping)=24\n"
+				"OFFSET(page.lru)=8\n"
+				"OFFSET(page._mapcount)=48\n"
+				"OFFSET(page.private)=40\n"
+				"OFFSET(page.compound_dtor)=16\n"
+				"OFFSET(page.compound_order)=17\n"
+				"OFFSET(page.compound_head)=8\n"
+				"LENGTH(zone.free_area)=11\n"
+				"NUMBER(PG_lru)=4\n"
+				"NUMBER(PG_private)=13\n"
+				"NUMBER(PG_swapcache)=10\n"
+				"NUMBER(PG_swapbacked)=19\n"
+				"NUMBER(PG_slab)=9\n"
+				"NUMBER(PG_hwpoison)=22\n"
+				"NUMBER(PG_head_mask)=65536\n"
+				"NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)=-129\n"
+				"NUMBER(HUGETLB_PAGE_DTOR)=2\n"
+				"NUMBER(PAGE_OFFLINE_MAPCOUNT_VALUE)=-257\n"
+				"NUMBER(VA_BITS)=48\n"
+				"NUMBER(MODULES_VADDR)=0xffff800000000000\n"
+				"NUMBER(VMEMMAP_START)=0xfffffc0000000000\n"
+				"NUMBER(kimage_voffset)=0xffffa06576a00000\n"
+				"NUMBER(PHYS_OFFSET)=0xffffa4ce80000000\n"
+				"NUMBER(TCR_EL1_T1SZ)=0x10\n"
+				"KERNELOFFSET=2065aec00000\n"
+				"CRASHTIME=1795465846\n";
 
 static char vi_text[8192];
 static size_t vi_len;
@@ -315,39 +314,67 @@ struct world {
 #define MC_NONE 0xffffffffu /* _mapcount -1: no type */
 
 static const struct world w61 = {
-	"6.1", (uint32_t)-129, (uint32_t)-257, 0xf4000000u, MC_NONE,
-	0xf7000000u, true, false, false, NULL, NULL,
+    "6.1", (uint32_t)-129, (uint32_t)-257, 0xf4000000u, MC_NONE, 0xf7000000u,
+    true,  false,	   false,	   NULL,	NULL,
 };
 
-static const char *const drop66[] = { "OFFSET(page.compound_order)",
-				      "OFFSET(page.compound_dtor)",
-				      "NUMBER(HUGE", NULL };
+static const char *const drop66[] = {"OFFSET(page.compound_order)",
+				     "OFFSET(page.compound_dtor)",
+				     "NUMBER(HUGE", NULL};
 static const struct world w66 = {
-	"6.6", (uint32_t)-129, (uint32_t)-257, 0xf4000000u, MC_NONE,
-	0xf7000000u, true, false, false, drop66, "NUMBER(PG_hugetlb)=8\n",
+    "6.6",
+    (uint32_t)-129,
+    (uint32_t)-257,
+    0xf4000000u,
+    MC_NONE,
+    0xf7000000u,
+    true,
+    false,
+    false,
+    drop66,
+    "NUMBER(PG_hugetlb)=8\n",
 };
 
 /* 6.12: page types in the top byte of _mapcount (PGTY_buddy 0xf0,
  * offline 0xf1, hugetlb 0xf4, slab 0xf5, unaccepted 0xf7), printed with
  * %ld: negative, or positive where the compiler kept it unsigned. */
-static const char *const drop612[] = { "OFFSET(page.compound_order)",
-				       "OFFSET(page.compound_dtor)",
-				       "NUMBER(HUGE", "NUMBER(PG_slab)",
-				       "NUMBER(PAGE_", NULL };
+static const char *const drop612[] = {"OFFSET(page.compound_order)",
+				      "OFFSET(page.compound_dtor)",
+				      "NUMBER(HUGE",
+				      "NUMBER(PG_slab)",
+				      "NUMBER(PAGE_",
+				      NULL};
 static const struct world w612 = {
-	"6.12", 0xf0000000u, 0xf1000000u, 0xf4000000u, 0xf5000000u,
-	0xf7000000u, false, false, true, drop612,
-	"NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)=-268435456\n"
-	"NUMBER(PAGE_OFFLINE_MAPCOUNT_VALUE)=4043309056\n"
-	"NUMBER(PAGE_HUGETLB_MAPCOUNT_VALUE)=-201326592\n"
-	"NUMBER(PAGE_SLAB_MAPCOUNT_VALUE)=-184549376\n"
-	"NUMBER(PAGE_UNACCEPTED_MAPCOUNT_VALUE)=-150994944\n",
+    "6.12",
+    0xf0000000u,
+    0xf1000000u,
+    0xf4000000u,
+    0xf5000000u,
+    0xf7000000u,
+    false,
+    false,
+    true,
+    drop612,
+    "NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)=-268435456\n"
+    "NUMBER(PAGE_OFFLINE_MAPCOUNT_VALUE)=4043309056\n"
+    "NUMBER(PAGE_HUGETLB_MAPCOUNT_VALUE)=-201326592\n"
+    "NUMBER(PAGE_SLAB_MAPCOUNT_VALUE)=-184549376\n"
+    "NUMBER(PAGE_UNACCEPTED_MAPCOUNT_VALUE)=-150994944\n",
 };
 
-static const char *const dropv2[] = { "NUMBER(PAGE_BUDDY", NULL };
+static const char *const dropv2[] = {"NUMBER(PAGE_BUDDY", NULL};
 static const struct world wv2 = {
-	"PG_buddy", MC_NONE, (uint32_t)-257, 0xf4000000u, MC_NONE,
-	0xf7000000u, true, true, false, dropv2, "NUMBER(PG_buddy)=20\n",
+    "PG_buddy",
+    MC_NONE,
+    (uint32_t)-257,
+    0xf4000000u,
+    MC_NONE,
+    0xf7000000u,
+    true,
+    true,
+    false,
+    dropv2,
+    "NUMBER(PG_buddy)=20\n",
 };
 
 /* What a page is, and so what each level makes of it. */
@@ -358,8 +385,8 @@ enum kind {
 	K_USER,	     /* bit 8 */
 	K_FREE,	     /* bit 16 */
 	K_UNACCEPTED,
-	K_HWPOISON, /* always */
-	K_OFFLINE,  /* always */
+	K_HWPOISON,	      /* always */
+	K_OFFLINE,	      /* always */
 	K_CACHE_PRI_HWPOISON, /* bit 4, else hwpoison */
 };
 
@@ -468,21 +495,21 @@ static void build_pages(const struct world *w)
 
 	buddy(w, b + 16, 4);
 	set_kind(16, 16, K_FREE);
-	buddy(w, b + 34, 2); /* misaligned: kept */
+	buddy(w, b + 34, 2);  /* misaligned: kept */
 	buddy(w, b + 40, 11); /* order >= LENGTH(zone.free_area): kept */
 	buddy(w, b + 41, 0);
 	set_kind(41, 1, K_FREE);
 
-	compound(b + 64, 4, PG_LRU | PG_SWAPBACKED, ANON_MAPPING | 1, 0,
-		 false, 0);
+	compound(b + 64, 4, PG_LRU | PG_SWAPBACKED, ANON_MAPPING | 1, 0, false,
+		 0);
 	set_kind(64, 16, K_USER);
 	compound(b + 80, 2, PG_LRU, FILE_MAPPING, MC_NONE, false, 0);
 	set_kind(80, 4, K_CACHE);
 	compound(b + 96, 5, 0, FILE_MAPPING, w->hugetlb, true, 0);
 	set_kind(96, 32, K_USER);
 	/* A head whose order is not aligned: decides for itself. */
-	compound(b + 130, 2, PG_LRU | PG_SWAPBACKED, ANON_MAPPING | 1, 0,
-		 false, 0);
+	compound(b + 130, 2, PG_LRU | PG_SWAPBACKED, ANON_MAPPING | 1, 0, false,
+		 0);
 	set_kind(130, 1, K_USER);
 	/* A head its first tail does not point back at. */
 	compound(b + 136, 3, PG_LRU, FILE_MAPPING, MC_NONE, false,
@@ -529,9 +556,9 @@ static uint8_t want(enum kind k, unsigned int level)
 		return (level & 6) ? STREAM_PAGE_EXCLUDED | STREAM_EXCL_CACHE
 				   : 0;
 	case K_CACHE_PRI:
-		return (level & 4) ? STREAM_PAGE_EXCLUDED |
-					     STREAM_EXCL_CACHE_PRIVATE
-				   : 0;
+		return (level & 4)
+			   ? STREAM_PAGE_EXCLUDED | STREAM_EXCL_CACHE_PRIVATE
+			   : 0;
 	case K_USER:
 		return (level & 8) ? STREAM_PAGE_EXCLUDED | STREAM_EXCL_USER
 				   : 0;
@@ -539,17 +566,17 @@ static uint8_t want(enum kind k, unsigned int level)
 		return (level & 16) ? STREAM_PAGE_EXCLUDED | STREAM_EXCL_FREE
 				    : 0;
 	case K_UNACCEPTED:
-		return (level & 16) ? STREAM_PAGE_EXCLUDED |
-					      STREAM_EXCL_UNACCEPTED
-				    : 0;
+		return (level & 16)
+			   ? STREAM_PAGE_EXCLUDED | STREAM_EXCL_UNACCEPTED
+			   : 0;
 	case K_HWPOISON:
 		return STREAM_PAGE_EXCLUDED | STREAM_EXCL_HWPOISON;
 	case K_OFFLINE:
 		return STREAM_PAGE_EXCLUDED | STREAM_EXCL_OFFLINE;
 	case K_CACHE_PRI_HWPOISON:
-		return STREAM_PAGE_EXCLUDED | ((level & 4)
-						       ? STREAM_EXCL_CACHE_PRIVATE
-						       : STREAM_EXCL_HWPOISON);
+		return STREAM_PAGE_EXCLUDED |
+		       ((level & 4) ? STREAM_EXCL_CACHE_PRIVATE
+				    : STREAM_EXCL_HWPOISON);
 	default:
 		return 0;
 	}
@@ -562,10 +589,10 @@ static void build_memory(void)
 	uint64_t va, i;
 
 	mem_free();
-	mem_add(0x41800000, 0x100000);	 /* page tables, swapper_pg_dir */
-	mem_add(0x4ff50000, 0x40000);	 /* mem_section roots, sections */
-	mem_add(SP8_PA, 0x200000);	 /* section 8's struct pages */
-	mem_add(SP9_PA, 0x10000);	 /* four of section 9's */
+	mem_add(0x41800000, 0x100000); /* page tables, swapper_pg_dir */
+	mem_add(0x4ff50000, 0x40000);  /* mem_section roots, sections */
+	mem_add(SP8_PA, 0x200000);     /* section 8's struct pages */
+	mem_add(SP9_PA, 0x10000);      /* four of section 9's */
 	bump = 0x41800000;
 
 	/* 6.1: vmemmap = VMEMMAP_START - (memstart_addr >> PAGE_SHIFT),
@@ -608,7 +635,8 @@ static void run(unsigned int batch)
 	unsigned int n;
 
 	while (pfn < end) {
-		n = batch && end - pfn > batch ? batch : (unsigned int)(end - pfn);
+		n = batch && end - pfn > batch ? batch
+					       : (unsigned int)(end - pfn);
 		CHECK_EQ(pagefilter_classify(&pf, pfn, n, states + (pfn - BASE),
 					     readmem, NULL),
 			 0);
@@ -633,8 +661,8 @@ static unsigned int mismatches(unsigned int level)
 	return bad;
 }
 
-static const unsigned int levels[] = { 0, 1, 2, 4, 6, 8, 16, 30, 31 };
-static const unsigned int batches[] = { 512, 0, 100, 1, 513 };
+static const unsigned int levels[] = {0, 1, 2, 4, 6, 8, 16, 30, 31};
+static const unsigned int batches[] = {512, 0, 100, 1, 513};
 
 static void test_world(const struct world *w, const char *const *drop,
 		       const char *extra, int map)
@@ -652,35 +680,36 @@ static void test_world(const struct world *w, const char *const *drop,
 			CHECK(pf.scan);
 			run(batches[bi]);
 			if (mismatches(levels[li]))
-				fprintf(stderr, "  in world %s, map %d, "
-					"batch %u\n", w->name, map,
-					batches[bi]);
+				fprintf(stderr,
+					"  in world %s, map %d, "
+					"batch %u\n",
+					w->name, map, batches[bi]);
 			CHECK_EQ(mismatches(levels[li]), 0);
 		}
 	}
 	/* The implausible pages of the window, counted (one call). */
 	CHECK_EQ(setup(31), 0);
 	run(0);
-	CHECK_EQ(pf.stats.bad_alignment, 1);	  /* +34 */
-	CHECK_EQ(pf.stats.bad_buddy_order, 1);	  /* +40 */
-	CHECK_EQ(pf.stats.bad_compound, 2);	  /* +130, +136 */
-	CHECK_EQ(pf.stats.contradictory, /* +145, and +9 */
+	CHECK_EQ(pf.stats.bad_alignment, 1);   /* +34 */
+	CHECK_EQ(pf.stats.bad_buddy_order, 1); /* +40 */
+	CHECK_EQ(pf.stats.bad_compound, 2);    /* +130, +136 */
+	CHECK_EQ(pf.stats.contradictory,       /* +145, and +9 */
 		 w->slab_flag && !w->buddy_flag ? 2 : 1);
 	CHECK_EQ(pf.stats.unreadable, 0);
 	CHECK_EQ(pf.stats.no_memmap, 0);
 	CHECK_EQ(pf.stats.kept + pf.stats.excluded[STREAM_EXCL_FREE] +
-			 pf.stats.excluded[STREAM_EXCL_USER] +
-			 pf.stats.excluded[STREAM_EXCL_CACHE] +
-			 pf.stats.excluded[STREAM_EXCL_CACHE_PRIVATE] +
-			 pf.stats.excluded[STREAM_EXCL_HWPOISON] +
-			 pf.stats.excluded[STREAM_EXCL_OFFLINE] +
-			 pf.stats.excluded[STREAM_EXCL_UNACCEPTED],
+		     pf.stats.excluded[STREAM_EXCL_USER] +
+		     pf.stats.excluded[STREAM_EXCL_CACHE] +
+		     pf.stats.excluded[STREAM_EXCL_CACHE_PRIVATE] +
+		     pf.stats.excluded[STREAM_EXCL_HWPOISON] +
+		     pf.stats.excluded[STREAM_EXCL_OFFLINE] +
+		     pf.stats.excluded[STREAM_EXCL_UNACCEPTED],
 		 WINDOW);
 }
 
 static void test_worlds(void)
 {
-	static const char *const no_memsec[] = { "SYMBOL(mem_section)", NULL };
+	static const char *const no_memsec[] = {"SYMBOL(mem_section)", NULL};
 
 	/* Debian 6.1 as it is: makedumpfile's mem_section path. */
 	test_world(&w61, NULL, NULL, PAGEFILTER_MAP_SECTIONS);
@@ -796,19 +825,19 @@ static void check_level_all_kept(unsigned int level)
 /* What is missing is reported, and its pages are kept. */
 static void test_missing(void)
 {
-	static const char *const no_lru[] = { "NUMBER(PG_lru)", NULL };
-	static const char *const no_slab[] = { "NUMBER(PG_slab)", NULL };
-	static const char *const no_fa[] = { "LENGTH(zone.free_area)", NULL };
-	static const char *const no_swap[] = { "NUMBER(PG_swapbacked)", NULL };
-	static const char *const no_hwp[] = { "NUMBER(PG_hwpoison)", NULL };
-	static const char *const no_head[] = { "OFFSET(page.compound_head)",
-					       NULL };
-	static const char *const no_order[] = { "OFFSET(page.compound_order)",
-						NULL };
-	static const char *const no_dtor[] = { "NUMBER(HUGETLB", NULL };
-	static const char *const no_page[] = { "SIZE(page)", NULL };
-	static const char *const no_map[] = { "SYMBOL(mem_section)",
-					      "NUMBER(VMEMMAP_START)", NULL };
+	static const char *const no_lru[] = {"NUMBER(PG_lru)", NULL};
+	static const char *const no_slab[] = {"NUMBER(PG_slab)", NULL};
+	static const char *const no_fa[] = {"LENGTH(zone.free_area)", NULL};
+	static const char *const no_swap[] = {"NUMBER(PG_swapbacked)", NULL};
+	static const char *const no_hwp[] = {"NUMBER(PG_hwpoison)", NULL};
+	static const char *const no_head[] = {"OFFSET(page.compound_head)",
+					      NULL};
+	static const char *const no_order[] = {"OFFSET(page.compound_order)",
+					       NULL};
+	static const char *const no_dtor[] = {"NUMBER(HUGETLB", NULL};
+	static const char *const no_page[] = {"SIZE(page)", NULL};
+	static const char *const no_map[] = {"SYMBOL(mem_section)",
+					     "NUMBER(VMEMMAP_START)", NULL};
 	unsigned int i;
 
 	build_memory();
@@ -915,8 +944,7 @@ static void test_missing(void)
 		 -EINVAL);
 	CHECK_EQ(pagefilter_classify(&pf, BASE, 1, states, NULL, NULL),
 		 -EINVAL);
-	CHECK_EQ(pagefilter_classify(&pf, UINT64_MAX, 2, states, readmem,
-				     NULL),
+	CHECK_EQ(pagefilter_classify(&pf, UINT64_MAX, 2, states, readmem, NULL),
 		 -EINVAL);
 	CHECK_EQ(pagefilter_classify(&pf, BASE, 0, NULL, NULL, NULL), 0);
 	CHECK_EQ(pagefilter_classify(NULL, BASE, 0, states, readmem, NULL),
@@ -930,10 +958,9 @@ static void test_missing(void)
  * exported it with EXTREME: the address of the pointer to the roots. */
 static void test_mem_section_forms(void)
 {
-	static const char *const drop_ms[] = { "SYMBOL(mem_section)",
-					       "LENGTH(mem_section)",
-					       "NUMBER(MAX_PHYSMEM_BITS)",
-					       NULL };
+	static const char *const drop_ms[] = {"SYMBOL(mem_section)",
+					      "LENGTH(mem_section)",
+					      "NUMBER(MAX_PHYSMEM_BITS)", NULL};
 	char extra[256];
 	uint64_t flat = 0x4ff88000; /* past the roots and sections */
 
@@ -956,7 +983,7 @@ static void test_mem_section_forms(void)
 	put(0x4ff70400, lm(MEMSEC_PA), 8);
 	snprintf(extra, sizeof(extra), "SYMBOL(mem_section)=%llx\n",
 		 (unsigned long long)lm(0x4ff70400));
-	make_vi((const char *const[]){ "SYMBOL(mem_section)", NULL }, extra);
+	make_vi((const char *const[]){"SYMBOL(mem_section)", NULL}, extra);
 	CHECK_EQ(setup(31), 0);
 	CHECK_EQ(pf.map, PAGEFILTER_MAP_SECTIONS);
 	CHECK(pf.ms_extreme);
@@ -967,7 +994,7 @@ static void test_mem_section_forms(void)
 	/* A mem_section whose mem_map is not a kernel address: refused,
 	 * and without VMEMMAP_START nothing is left. */
 	put(SECTIONS_PA + 8 * 32, 0x12340001, 8);
-	make_vi((const char *const[]){ "NUMBER(VMEMMAP_START)", NULL }, NULL);
+	make_vi((const char *const[]){"NUMBER(VMEMMAP_START)", NULL}, NULL);
 	CHECK_EQ(setup(31), -ENODEV);
 	/* Without the roots at all. */
 	put(MEMSEC_PA, 0, 8);
