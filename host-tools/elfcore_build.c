@@ -90,20 +90,7 @@ uint8_t *elfcore_build_serialize(const struct elfcore_build *b, size_t *len)
 	buf = calloc(1, sz);
 	if (!buf)
 		return NULL;
-	buf[EI_MAG0] = ELFMAG0;
-	buf[EI_MAG1] = ELFMAG1;
-	buf[EI_MAG2] = ELFMAG2;
-	buf[EI_MAG3] = ELFMAG3;
-	buf[EI_CLASS] = ELFCLASS64;
-	buf[EI_DATA] = ELFDATA2LSB;
-	buf[EI_VERSION] = EV_CURRENT;
-	buf[EI_OSABI] = ELFOSABI_NONE;
-	elf64_put16(buf + ELF64_E_TYPE, ET_CORE);
-	elf64_put16(buf + ELF64_E_MACHINE, EM_AARCH64);
-	elf64_put32(buf + ELF64_E_VERSION, EV_CURRENT);
-	elf64_put64(buf + ELF64_E_PHOFF, ELF64_EHDR_SIZE);
-	elf64_put16(buf + ELF64_E_EHSIZE, ELF64_EHDR_SIZE);
-	elf64_put16(buf + ELF64_E_PHENTSIZE, ELF64_PHDR_SIZE);
+	elf64_core_ehdr_init(buf);
 	elf64_put16(buf + ELF64_E_PHNUM, (uint16_t)b->n);
 	for (i = 0; i < b->n; i++) {
 		p = buf + ELF64_EHDR_SIZE + i * ELF64_PHDR_SIZE;

@@ -199,21 +199,8 @@ static int write_ehdr(int fd, uint64_t phnum, uint64_t shoff, bool incomplete)
 	int ret;
 
 	memset(e, 0, sizeof(e));
-	e[EI_MAG0] = ELFMAG0;
-	e[EI_MAG1] = ELFMAG1;
-	e[EI_MAG2] = ELFMAG2;
-	e[EI_MAG3] = ELFMAG3;
-	e[EI_CLASS] = ELFCLASS64;
-	e[EI_DATA] = ELFDATA2LSB;
-	e[EI_VERSION] = EV_CURRENT;
-	e[EI_OSABI] = ELFOSABI_NONE;
-	elf64_put16(e + ELF64_E_TYPE, ET_CORE);
-	elf64_put16(e + ELF64_E_MACHINE, EM_AARCH64);
-	elf64_put32(e + ELF64_E_VERSION, EV_CURRENT);
-	elf64_put64(e + ELF64_E_PHOFF, ELF64_EHDR_SIZE);
+	elf64_core_ehdr_init(e);
 	elf64_put32(e + ELF_E_FLAGS, incomplete ? ELF_DUMP_INCOMPLETE : 0);
-	elf64_put16(e + ELF64_E_EHSIZE, ELF64_EHDR_SIZE);
-	elf64_put16(e + ELF64_E_PHENTSIZE, ELF64_PHDR_SIZE);
 	elf64_put16(e + ELF64_E_PHNUM, xnum ? PN_XNUM : (uint16_t)phnum);
 	if (xnum) {
 		/* gABI extended numbering: the count in sh_info of section 0.

@@ -176,4 +176,29 @@ static inline void elf64_put64(void *p, uint64_t v)
 	elf64_put32(b + 4, (uint32_t)(v >> 32));
 }
 
+/**
+ * elf64_core_ehdr_init() - the fields every arm64 ELF core header starts
+ * with: identification (ELF64, little-endian, current version, System V
+ * ABI), e_type ET_CORE, e_machine EM_AARCH64, e_version, program headers
+ * right after the ELF header, and the header and entry sizes.
+ * @e: ELF64_EHDR_SIZE bytes, zeroed by the caller
+ */
+static inline void elf64_core_ehdr_init(uint8_t *e)
+{
+	e[EI_MAG0] = ELFMAG0;
+	e[EI_MAG1] = ELFMAG1;
+	e[EI_MAG2] = ELFMAG2;
+	e[EI_MAG3] = ELFMAG3;
+	e[EI_CLASS] = ELFCLASS64;
+	e[EI_DATA] = ELFDATA2LSB;
+	e[EI_VERSION] = EV_CURRENT;
+	e[EI_OSABI] = ELFOSABI_NONE;
+	elf64_put16(e + ELF64_E_TYPE, ET_CORE);
+	elf64_put16(e + ELF64_E_MACHINE, EM_AARCH64);
+	elf64_put32(e + ELF64_E_VERSION, EV_CURRENT);
+	elf64_put64(e + ELF64_E_PHOFF, ELF64_EHDR_SIZE);
+	elf64_put16(e + ELF64_E_EHSIZE, ELF64_EHDR_SIZE);
+	elf64_put16(e + ELF64_E_PHENTSIZE, ELF64_PHDR_SIZE);
+}
+
 #endif

@@ -119,9 +119,9 @@
 #define STREAM_EXCL_CACHE_PRIVATE 3 /* level bit 4: cache with private */
 #define STREAM_EXCL_USER 4	  /* level bit 8: user data */
 #define STREAM_EXCL_FREE 5	  /* level bit 16: free */
-#define STREAM_EXCL_HWPOISON 6	  /* always */
-#define STREAM_EXCL_OFFLINE 7	  /* always */
-#define STREAM_EXCL_UNACCEPTED 8  /* always */
+#define STREAM_EXCL_HWPOISON 6	  /* when struct pages are scanned */
+#define STREAM_EXCL_OFFLINE 7	  /* when struct pages are scanned */
+#define STREAM_EXCL_UNACCEPTED 8  /* with level bit 16 */
 #define STREAM_EXCL_REASONS 16
 
 /* --- TEXT body: a chunk of one text, e.g. the dead kernel's dmesg ------- */
