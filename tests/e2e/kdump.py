@@ -17,12 +17,16 @@ import os
 import re
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 
 import initramfs
 
 ROOT = initramfs.ROOT
+# harness.Run: how a QEMU run's output and QMP events are read.
+sys.path.insert(0, os.path.join(ROOT, "tests", "qemu"))
+from harness import Run  # noqa: E402
 BUILD = os.environ.get("TINYDUMP_BUILD", os.path.join(ROOT, "build"))
 RAM_BASE = 0x40000000
 
@@ -142,27 +146,16 @@ def free_port():
     return port
 
 
-class KdumpResult:
+class KdumpResult(Run):
+    """A Run (console bytes, QMP events) plus what a kdump cycle learns."""
+
     def __init__(self, workdir):
+        super().__init__(b"", [], None, False)
         self.workdir = workdir
-        self.output = b""
-        self.events = []
-        self.timed_out = False
         self.reservation = None
         self.entry_snapshot = None
         self.final_snapshot = None
         self.times = {}
-
-    @property
-    def text(self):
-        return self.output.decode("latin-1")
-
-    @property
-    def shutdown_reason(self):
-        for e in self.events:
-            if e.get("event") == "SHUTDOWN":
-                return e.get("data", {}).get("reason")
-        return None
 
     def cleanup(self):
         """Drop the big files (RAM snapshots, vmcores) of this run."""
