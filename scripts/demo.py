@@ -143,6 +143,7 @@ def main():
         print(f"  crash to reset:     {times['reset'] - times['bye']:.1f} s (QEMU TCG, "
               "serial console)")
     print(f"  pages:              {p['dumped']} with data, {p['zero']} zero, "
+          f"{p['excluded']} excluded by dump level {report.get('dump_level')}, "
           f"{p['unreadable']} unreadable, {p['missing']} missing")
     print(f"  bytes:              {os.path.getsize(os.path.join(out, 'stream.tdr'))} of "
           f"stream, vmcore {os.path.getsize(os.path.join(out, 'vmcore'))}")
