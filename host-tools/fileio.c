@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Whole-buffer file writes for the host tools.
+ * Whole-buffer file reads and writes for the host tools.
  */
 #include <errno.h>
 #include <limits.h>
@@ -42,6 +42,24 @@ int pwrite_all(int fd, const void *buf, size_t len, uint64_t off)
 		p += n;
 		off += (uint64_t)n;
 		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int pread_all(int fd, void *buf, size_t len, uint64_t off)
+{
+	uint8_t *p = buf;
+	ssize_t k;
+
+	while (len) {
+		k = pread(fd, p, len, (off_t)off);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return -EIO;
+		p += k;
+		off += (uint64_t)k;
+		len -= (size_t)k;
 	}
 	return 0;
 }

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "host-tools/dumpmeta.h"
+#include "host-tools/fileio.h"
 #include "host-tools/vmcore.h"
 #include "payload/elf64.h"
 #include "payload/stream.h"
@@ -37,24 +38,6 @@ struct vmr {
 	struct flat_ent *e;
 	size_t n;
 };
-
-static int pread_all(int fd, void *buf, size_t len, uint64_t off)
-{
-	uint8_t *p = buf;
-	ssize_t k;
-
-	while (len) {
-		k = pread(fd, p, len, (off_t)off);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return -EIO;
-		p += k;
-		off += (uint64_t)k;
-		len -= (size_t)k;
-	}
-	return 0;
-}
 
 static uint64_t get_be64(const uint8_t *p)
 {
