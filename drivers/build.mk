@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-shared-y += drivers/mmio.c drivers/console.c drivers/registry.c
+shared-y += drivers/mmio.c drivers/console.c drivers/registry.c drivers/dma.c
 shared-y += drivers/uart/pl011.c
 payload-y += drivers/psci.c
 shared-y += drivers/uart/ns16550.c drivers/uart/bcm2835_aux.c drivers/uart/cdns_uart.c

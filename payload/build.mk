@@ -1,5 +1,7 @@
 # SPDX-License-Identifier: MIT
-payload-y += payload/main.c payload/log.c payload/libc_glue.c payload/dump.c
+payload-y += payload/main.c payload/libc_glue.c payload/dump.c
+# The log is shared so that drivers can report (host builds: no console).
+shared-y += payload/log.c
 shared-y += payload/sinks.c payload/sink_serial.c payload/engine.c
 shared-y += payload/config.c
 shared-y += payload/crc32c.c payload/elfcore.c payload/vmcoreinfo.c
