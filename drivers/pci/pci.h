@@ -45,4 +45,30 @@ struct pci_blk_driver {
 /* drivers/registry.c: PCI block drivers, NULL-terminated. */
 extern const struct pci_blk_driver *const pci_blk_drivers[];
 
+/* The most functions one scan records (QEMU virt has a handful). */
+#define PCI_FUNCS_MAX 32
+
+/**
+ * pci_scan_all() - scan every available "pci-host-ecam-generic" node of
+ * the DT: map its ECAM window, and for every function found clear Bus
+ * Master Enable (a device the dead kernel left running must stop writing
+ * memory) and Memory/IO Space Enable, then size its memory BARs and
+ * assign them from the node's "ranges" (32-bit or 64-bit memory windows,
+ * prefetchable or not) and map them through @env.
+ * @out: receives up to @max functions (bridges included).
+ * Return: how many functions were found (more than @max are still
+ * quiesced, not recorded), or -errno when no host bridge could be used
+ * (-ENODEV: there is none).
+ */
+int pci_scan_all(const struct dev_env *env, struct pci_func *out, int max);
+
+/**
+ * pci_enable() - let @f decode its memory BARs and master the bus: the one
+ * function we drive.
+ */
+void pci_enable(const struct pci_func *f);
+
+/** pci_disable() - stop @f decoding and mastering again. */
+void pci_disable(const struct pci_func *f);
+
 #endif
