@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "drivers/timer.h"
+#include "payload/config.h"
 #include "payload/dmesg.h"
 #include "payload/dump.h"
 #include "payload/elfcore.h"
@@ -68,6 +69,7 @@ struct dump {
 	struct engine engine;
 	uint64_t total_pages, done_pages, faulted_pages;
 	uint64_t start_us, last_progress_us;
+	bool stalled;		/* tinydump.debug=stall-at-kib= happened */
 };
 
 static struct dump_buffers dump_buffers;
@@ -570,6 +572,29 @@ static void progress(struct dump *d, bool final)
 }
 
 /*
+ * tinydump.debug=stall-at-kib=N: once N KiB of stream are out, stop as if
+ * the power went (tests kill QEMU at the message to prove that a cut dump
+ * reads back as partial).  Bounded like everything else: after
+ * DUMP_DEBUG_STALL_US the dump goes on.
+ */
+static void debug_stall(struct dump *d)
+{
+	static const char key[] = "stall-at-kib=";
+	uint64_t kib, until;
+
+	if (d->stalled || strncmp(d->in->cfg->debug, key, sizeof(key) - 1) ||
+	    config_parse_u64(d->in->cfg->debug + sizeof(key) - 1,
+			     strlen(d->in->cfg->debug + sizeof(key) - 1), &kib) ||
+	    d->enc.totals.stream_bytes < kib << 10)
+		return;
+	d->stalled = true;
+	log_printf("dump: debug: stalling at %lu KiB of stream\n",
+		   (unsigned long)(d->enc.totals.stream_bytes >> 10));
+	for (until = timer_now_us() + DUMP_DEBUG_STALL_US; timer_now_us() < until;)
+		;
+}
+
+/*
  * Pages [pfn, pfn + n), all mapped, with the filter's verdicts @verdict
  * (0: keep): copy the kept ones with faults caught, then let the engine
  * describe them all (data in lz4 blocks, zero, unreadable, excluded).
@@ -633,6 +658,7 @@ static int dump_load(struct dump *d, const struct elfcore_load *l)
 		pfn += n;
 		d->done_pages += n;
 		progress(d, false);
+		debug_stall(d);
 	}
 	return ret;
 }

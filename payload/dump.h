@@ -36,6 +36,8 @@
 #define DUMP_FILTER_WINDOW 512u
 /* A progress line at least this often. */
 #define DUMP_PROGRESS_US 2000000u
+/* How long tinydump.debug=stall-at-kib= stops the dump (tests). */
+#define DUMP_DEBUG_STALL_US 120000000u
 
 /* What the main sequence hands the dump. */
 struct dump_input {

@@ -177,9 +177,10 @@ class KdumpResult(Run):
 def run_kdump(el2=False, mem="256M", smp=1, crash_cpu=0, kallsyms_fix=False,
               crashkernel="512K", append="tinydump.after=off", snapshot_at_entry=False,
               timeout=400, workdir=None, payload=None, dump_kallsyms=False,
-              kexec_args="", load_mib=0):
+              kexec_args="", load_mib=0, extra_args=()):
     """Boot, crash, capture.  With tinydump.after=halt in append, the run
-    ends once the payload says it halts (after the final snapshot)."""
+    ends once the payload says it halts (after the final snapshot).
+    extra_args: more QEMU arguments (a disk or a NIC for the dump)."""
     workdir = workdir or tempfile.mkdtemp(prefix="tinydump-e2e-")
     cache = os.path.join(BUILD, "e2e")
     base = initramfs.base_image(os.path.join(cache, "base.cpio.gz"))
@@ -200,7 +201,8 @@ def run_kdump(el2=False, mem="256M", smp=1, crash_cpu=0, kallsyms_fix=False,
            "-serial", "stdio", "-no-reboot", "-S",
            "-qmp", f"unix:{qmp_path},server=on,wait=off",
            "-kernel", initramfs.kernel_image(), "-initrd", initrd,
-           "-append", f"console=ttyAMA0 crashkernel={crashkernel} rdinit=/init"]
+           "-append", f"console=ttyAMA0 crashkernel={crashkernel} rdinit=/init",
+           *extra_args]
     if snapshot_at_entry:
         cmd += ["-gdb", f"tcp:127.0.0.1:{gdb_port}"]
     res = KdumpResult(workdir)
