@@ -117,9 +117,13 @@ static bool dt_range_wraps(uint64_t base, uint64_t size)
  * length) in @bus's #address-cells, its parent's #address-cells and @bus's
  * #size-cells.
  */
-static int dt_translate(const void *fdt, int bus, uint64_t *addr)
+int dt_translate(const void *fdt, int bus, uint64_t *addr)
 {
-	uint64_t a = *addr;
+	uint64_t a;
+
+	if (!fdt || bus < 0 || !addr)
+		return -EINVAL;
+	a = *addr;
 
 	while (bus > 0) {
 		int parent = fdt_parent_offset(fdt, bus);

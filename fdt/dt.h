@@ -99,6 +99,19 @@ int dt_reg(const void *fdt, int node, int index, uint64_t *addr,
 	   uint64_t *size);
 
 /**
+ * dt_translate() - map @addr, an address in the child address space of
+ * node @bus (what @bus's children put in "reg", or the parent-address
+ * part of a "ranges" entry of a child of @bus), up to a CPU physical
+ * address through the "ranges" of @bus and of every ancestor below the
+ * root, as dt_reg() does.  @bus 0 (the root) leaves @addr as it is.
+ * Return: 0 with *@addr translated; -EINVAL for bad arguments or a
+ * "ranges" that is not whole entries; -ENODEV when an ancestor has no
+ * "ranges" or none covers the address; -ERANGE for unsupported cell
+ * counts or a translation that overflows 64 bits.
+ */
+int dt_translate(const void *fdt, int bus, uint64_t *addr);
+
+/**
  * dt_read_chosen() - read /chosen into @ch (zeroed first).
  * "bootargs" is taken as its first string (kexec-tools pads it with NULs);
  * "linux,elfcorehdr" and "linux,usable-memory-range" (one or two ranges)

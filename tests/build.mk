@@ -8,3 +8,5 @@ unit-support-y += host-tools/fixture_lib.c
 unit-support-y += host-tools/collect.c host-tools/dumpmeta.c
 unit-support-y += host-tools/vmcore_kdump.c host-tools/vmcore_elf.c
 unit-support-y += host-tools/report.c host-tools/vmread.c host-tools/fileio.c
+# Device models for the virtio and PCI driver tests, and DT building.
+unit-support-y += tests/unit/virtio_model.c tests/unit/fdt_build.c
