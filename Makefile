@@ -181,10 +181,11 @@ $(O)/unit/%.o: %.c
 	@$(if $(Q),echo "  UNITCC  $<")
 	$(Q)$(HOSTCC) $(UNIT_CFLAGS) -c $< -o $@
 
+# UNIT_LDFLAGS: per-test link flags, set target-specifically in tests/build.mk.
 $(O)/tests/%: $(O)/unit/tests/unit/%.o $(unit-lib-objs)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  UNITLD  $@")
-	$(Q)$(HOSTCC) $(UNIT_CFLAGS) -o $@ $^ $(HOST_LIBS)
+	$(Q)$(HOSTCC) $(UNIT_CFLAGS) $(UNIT_LDFLAGS) -o $@ $^ $(HOST_LIBS)
 
 # --- fuzzing (libFuzzer) -----------------------------------------------------
 FUZZ_CFLAGS := -std=c11 -D_DEFAULT_SOURCE -DTINYDUMP_HOST -O1 -g -I. \

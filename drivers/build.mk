@@ -4,3 +4,4 @@ shared-y += drivers/uart/pl011.c
 payload-y += drivers/psci.c
 shared-y += drivers/uart/ns16550.c drivers/uart/bcm2835_aux.c drivers/uart/cdns_uart.c
 shared-y += drivers/uart/earlycon.c
+shared-y += drivers/net/cadence_gem.c

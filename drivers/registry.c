@@ -5,6 +5,7 @@
  */
 #include <stddef.h>
 
+#include "drivers/net/cadence_gem.h"
 #include "drivers/uart/uart.h"
 
 const struct uart_driver *const uart_drivers[] = {
@@ -12,5 +13,10 @@ const struct uart_driver *const uart_drivers[] = {
 	&ns16550_driver,
 	&bcm2835_aux_driver,
 	&cdns_uart_driver,
+	NULL,
+};
+
+const struct nic_driver *const nic_drivers[] = {
+	&gem_driver,
 	NULL,
 };
