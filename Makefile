@@ -181,6 +181,7 @@ $(O)/unit/%.o: %.c
 	@$(if $(Q),echo "  UNITCC  $<")
 	$(Q)$(HOSTCC) $(UNIT_CFLAGS) -c $< -o $@
 
+# UNIT_LDFLAGS: per-test link flags, set target-specifically in tests/build.mk.
 $(O)/tests/%: $(O)/unit/tests/unit/%.o $(unit-lib-objs)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  UNITLD  $@")

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
  * Every driver the payload has, one explicit list per kind (no linker
- * section tricks): the device tree picks among them at run time.
+ * section tricks): the device tree (or the PCI scan) picks among them at
+ * run time.  Adding a device: one new file, one line here.
  */
 #include <stddef.h>
 
 #include "drivers/blk.h"
+#include "drivers/net/cadence_gem.h"
 #include "drivers/net/nic.h"
 #include "drivers/pci/pci.h"
 #include "drivers/uart/uart.h"
@@ -19,18 +21,20 @@ const struct uart_driver *const uart_drivers[] = {
 	NULL,
 };
 
+/* Block devices described by the device tree. */
 const struct blk_driver *const blk_drivers[] = {
 	&virtio_blk_driver,
 	NULL,
 };
 
-const struct nic_driver *const nic_drivers[] = {
-	&virtio_net_driver,
+/* Block devices found by the PCI scan. */
+const struct pci_blk_driver *const pci_blk_drivers[] = {
 	NULL,
 };
 
-/* None yet: drivers/pci/ecam.c finds and stops PCI functions; no driver
- * takes one over as a block device. */
-const struct pci_blk_driver *const pci_blk_drivers[] = {
+/* Network interfaces described by the device tree. */
+const struct nic_driver *const nic_drivers[] = {
+	&virtio_net_driver,
+	&gem_driver,
 	NULL,
 };

@@ -2,6 +2,8 @@
 # Host-only support linked into every unit test (tests/unit/test_*.c are
 # found by wildcard, one binary each) and every fuzz harness.
 unit-support-y += tests/unit/check.c tests/unit/fake_mmio.c
+# The Cadence GEM register model (tests/unit/test_gem*.c).
+unit-support-y += tests/unit/gem_model.c
 # The fixture generator's library, for tests/unit/test_fixture.c.
 unit-support-y += host-tools/fixture_lib.c
 # The host tool's receiving and writing code (tests/unit/test_vmcore_writer.c).
@@ -10,3 +12,6 @@ unit-support-y += host-tools/vmcore_kdump.c host-tools/vmcore_elf.c
 unit-support-y += host-tools/report.c host-tools/vmread.c host-tools/fileio.c
 # Device models for the virtio and PCI driver tests, and DT building.
 unit-support-y += tests/unit/virtio_model.c tests/unit/fdt_build.c
+# test_gem32 drives 32-bit DMA descriptors with host pointers as
+# addresses: they fit in 32 bits only when the binary is not PIE.
+$(O)/tests/test_gem32: UNIT_LDFLAGS := -no-pie
