@@ -8,3 +8,5 @@ unit-support-y += host-tools/fixture_lib.c
 unit-support-y += host-tools/collect.c host-tools/dumpmeta.c
 unit-support-y += host-tools/vmcore_kdump.c host-tools/vmcore_elf.c
 unit-support-y += host-tools/report.c host-tools/vmread.c host-tools/fileio.c
+# The reliable dump protocol's receiver core (tests/unit/test_netdump.c).
+unit-support-y += host-tools/netdump_rx.c
