@@ -102,7 +102,8 @@ all: payload host-tools unit-tests
 
 payload: $(O)/payload.bin size
 host-tools: $(if $(host-tool-y),$(O)/tinydump) \
-	$(if $(host-gen-y),$(O)/tinydump-fixture) $(O)/tests/qemu-shim.bin
+	$(if $(host-gen-y),$(O)/tinydump-fixture) $(O)/tests/qemu-shim.bin \
+	$(O)/tests/netdump-send
 unit-tests: $(unit-bins)
 
 # --- payload ---------------------------------------------------------------
@@ -160,6 +161,13 @@ $(O)/tinydump: $(host-tool-objs) $(HOST_LIB)
 $(O)/tinydump-fixture: $(host-gen-objs) $(HOST_LIB)
 	@$(if $(Q),echo "  HOSTLD  $@")
 	$(Q)$(HOSTCC) $(HOST_CFLAGS) -o $@ $(host-gen-objs) $(HOST_LIB) $(HOST_LIBS)
+
+# A board's net sink without the board (tests/test_net_recv.py): the
+# payload's sender over a host UDP socket.
+$(O)/tests/netdump-send: tests/net/netdump_send.c $(HOST_LIB)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  HOSTLD  $@")
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) -o $@ $< $(HOST_LIB) $(HOST_LIBS)
 
 # The test shim plays kexec's last step in QEMU: x0 = DTB, jump to payload.
 $(O)/tests/qemu-shim.elf: tests/qemu/shim.S

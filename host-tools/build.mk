@@ -11,3 +11,5 @@ host-gen-y += host-tools/fixture.c host-tools/fixture_lib.c host-tools/elfcore_b
 host-tool-y += host-tools/main.c host-tools/collect.c host-tools/dumpmeta.c
 host-tool-y += host-tools/vmcore_kdump.c host-tools/vmcore_elf.c
 host-tool-y += host-tools/report.c host-tools/vmread.c host-tools/fileio.c
+# `recv --udp`: the reliable dump protocol's receiver (docs/netdump-protocol.md).
+host-tool-y += host-tools/netdump_rx.c host-tools/udp_recv.c

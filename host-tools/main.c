@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * tinydump: the host tool.  `recv` reads a crash's record stream from a
- * serial port, a TCP socket (QEMU's -serial tcp:), a console log or stdin;
+ * serial port, a TCP socket (QEMU's -serial tcp:), a console log, stdin,
+ * or many boards at once over UDP (host-tools/udp_recv.c);
  * `convert` does the same from a saved file; both write a kdump-style
  * directory (vmcore, reports, dmesg, the records).  `info` describes a
  * stream or a vmcore.  The CLI is specified in docs/tinydump.md; exit
@@ -29,6 +30,7 @@
 #include "host-tools/collect.h"
 #include "host-tools/dumpmeta.h"
 #include "host-tools/report.h"
+#include "host-tools/udp_recv.h"
 #include "host-tools/vmcore.h"
 #include "host-tools/vmread.h"
 #include "payload/version.h"
@@ -45,7 +47,7 @@
 #define PROGRESS_LINE_S 10.0
 #define DEFAULT_IDLE_S	30
 
-enum src_kind { SRC_STDIN, SRC_FILE, SRC_SERIAL, SRC_TCP };
+enum src_kind { SRC_STDIN, SRC_FILE, SRC_SERIAL, SRC_TCP, SRC_UDP };
 
 struct app {
 	const char *cmd;
@@ -57,6 +59,9 @@ struct app {
 	const char *src_arg;
 	unsigned long baud;
 	double idle;
+	/* --udp: -o names the parent of one directory per crash */
+	bool once;
+	double timeout;
 	uint64_t in_size; /* regular file size, 0 if unknown */
 	/* progress */
 	bool tty;
@@ -78,7 +83,8 @@ static const char usage_main[] =
     "vmcore that crash, drgn, makedumpfile and vmcore-dmesg read.\n"
     "\n"
     "commands:\n"
-    "  recv     receive a stream (serial port, TCP, console log, stdin)\n"
+    "  recv     receive a stream (serial port, TCP, console log, stdin,\n"
+    "           or boards dumping over the network: UDP)\n"
     "  convert  turn a saved stream (console capture or stream.tdr) into a "
     "dump\n"
     "  info     show what a stream or a vmcore holds\n"
@@ -95,6 +101,8 @@ static const char usage_recv[] =
     "usage: tinydump recv [--serial DEV [--baud N] | --tcp HOST:PORT |\n"
     "                      --file LOG] [-o DIR] [--format kdump|elf|flat]\n"
     "                      [--idle SECONDS] [--quiet]\n"
+    "       tinydump recv --udp [ADDR:]PORT [-o DIR] [--once] [--timeout S]\n"
+    "                      [--format kdump|elf|flat] [--quiet]\n"
     "\n"
     "Read a crash stream and write DIR (vmcore, report.txt, report.json,\n"
     "vmcore-dmesg.txt, console.log, stream.tdr).  Without a source, reads\n"
@@ -114,6 +122,14 @@ static const char usage_recv[] =
     "  --idle SECONDS   serial/TCP idle timeout after the stream began "
     "(default 30;\n"
     "                   0: none)\n"
+    "  --udp [ADDR:]PORT  serve boards dumping with tinydump.sink=net (the\n"
+    "                   reliable UDP protocol; default port 21572), any\n"
+    "                   number at once: DIR (default .) gets one\n"
+    "                   <host>-<date> directory per crash; a line per board\n"
+    "                   on stdout; serves until interrupted\n"
+    "  --once           (udp) exit when the first board's dump is written\n"
+    "  --timeout S      (udp) close a board silent for S seconds as a partial\n"
+    "                   dump (default 60; 0: never)\n"
     "  -q, --quiet      no progress or summary on stderr\n"
     "\n"
     "exit status: 0 complete, 2 partial, 1 error (see tinydump --help)\n";
@@ -281,10 +297,10 @@ static int mkdir_p(const char *path)
 	return 0;
 }
 
-/* tinydump-<crash time, local> or tinydump-<crash id>, made unique. */
-static char *default_dir(const struct collect *c)
+/* [PARENT/]tinydump-<crash time, local> or ...-<crash id>, made unique. */
+static char *default_dir(const char *parent, const struct collect *c)
 {
-	char base[96], name[128], id[2 * STREAM_CRASH_ID_LEN + 1];
+	char base[96], name[PATH_MAX], id[2 * STREAM_CRASH_ID_LEN + 1];
 	time_t t = c->have_header ? (time_t)c->hdr.crashtime : 0;
 	struct tm tm;
 	unsigned i;
@@ -299,10 +315,11 @@ static char *default_dir(const struct collect *c)
 		strftime(base, sizeof(base), "tinydump-%Y-%m-%d-%H:%M:%S", &tm);
 	}
 	for (i = 0; i < 1000; i++) {
+		if (snprintf(name, sizeof(name), "%s%s%s", parent ? parent : "",
+			     parent ? "/" : "", base) >= (int)sizeof(name) - 8)
+			return NULL;
 		if (i)
-			snprintf(name, sizeof(name), "%s.%u", base, i);
-		else
-			snprintf(name, sizeof(name), "%s", base);
+			snprintf(name + strlen(name), 8, ".%u", i);
 		if (!mkdir(name, 0755))
 			return strdup(name);
 		if (errno != EEXIST)
@@ -317,8 +334,14 @@ static char *open_dir(void *ctx, const struct collect *c)
 	char *d;
 	int ret;
 
-	if (!a->outdir) {
-		d = default_dir(c);
+	if (!a->outdir || a->src == SRC_UDP) {
+		/* --udp: -o is the parent of every crash's own directory. */
+		if (a->outdir && (ret = mkdir_p(a->outdir))) {
+			fprintf(stderr, "tinydump: %s: %s\n", a->outdir,
+				strerror(-ret));
+			return NULL;
+		}
+		d = default_dir(a->src == SRC_UDP ? a->outdir : NULL, c);
 		if (!d)
 			fprintf(
 			    stderr,
@@ -636,17 +659,20 @@ static void summary(const struct app *a, const struct collect *c, bool complete)
 static void rename_default_dir(const struct app *a, struct collect *c,
 			       const struct dumpmeta *m)
 {
-	const char *node = m->uts[1], *rest;
-	char base[200], name[256];
+	const char *node = m->uts[1], *slash = strrchr(c->dir, '/'), *rest;
+	const char *leaf = slash ? slash + 1 : c->dir;
+	char base[PATH_MAX], name[PATH_MAX + 16];
 	unsigned i;
 
-	if (a->outdir || !m->has_uts || !node[0] || strncmp(c->dir, "tinydump-", 9))
+	if ((a->outdir && a->src != SRC_UDP) || !m->has_uts || !node[0] ||
+	    strncmp(leaf, "tinydump-", 9))
 		return;
 	for (const char *p = node; *p; p++)
 		if (!isalnum((unsigned char)*p) && !strchr("-_.", *p))
 			return;	/* not a safe file name: keep "tinydump" */
-	rest = c->dir + strlen("tinydump");
-	if ((size_t)snprintf(base, sizeof(base), "%s%s", node, rest) >= sizeof(base))
+	rest = leaf + strlen("tinydump");
+	if ((size_t)snprintf(base, sizeof(base), "%.*s%s%s", (int)(leaf - c->dir),
+			     c->dir, node, rest) >= sizeof(base))
 		return;
 	/* "<host>-<time>", or the first free "<host>-<time>.N". */
 	for (i = 0; i < 1000; i++) {
@@ -664,7 +690,8 @@ static void rename_default_dir(const struct app *a, struct collect *c,
 	}
 }
 
-static int finish_dump(struct app *a, struct collect *c, int fin)
+static int finish_dump(struct app *a, struct collect *c, int fin,
+		       const struct report_net *net)
 {
 	struct vmcore_result vr;
 	struct dumpmeta m;
@@ -691,6 +718,7 @@ static int finish_dump(struct app *a, struct collect *c, int fin)
 	r.format = ret ? NULL : a->format;
 	r.vmcore = ret ? NULL : "vmcore";
 	r.vr = ret ? NULL : &vr;
+	r.net = net;
 	if (write_reports(c, &r) || collect_close_files(c)) {
 		fprintf(stderr, "tinydump: writing the reports in %s failed\n",
 			c->dir);
@@ -701,6 +729,22 @@ static int finish_dump(struct app *a, struct collect *c, int fin)
 		return EXIT_ERROR;
 	summary(a, c, fin == 0);
 	return fin == 0 ? EXIT_COMPLETE : EXIT_PARTIAL;
+}
+
+/* The input ended and collect_finish() said @fin: write, or say why not. */
+static int conclude(struct app *a, struct collect *c, int fin,
+		    const struct report_net *net)
+{
+	if (fin < 0 && fin != -ENODATA && fin != -ENOENT) {
+		fprintf(stderr, "tinydump: %s\n", strerror(-fin));
+		return EXIT_ERROR;
+	}
+	if (fin == -ENOENT) {
+		fprintf(stderr, "tinydump: no tinydump stream found in %s\n",
+			a->src_arg ? a->src_arg : "stdin");
+		return EXIT_ERROR;
+	}
+	return finish_dump(a, c, fin, net);
 }
 
 /* Common to recv and convert: read, settle, write. */
@@ -737,24 +781,67 @@ static int run_dump(struct app *a)
 	if (stop_requested && !a->quiet)
 		fprintf(stderr,
 			"tinydump: interrupted: writing what arrived\n");
-	if (ret || (fin < 0 && fin != -ENODATA && fin != -ENOENT)) {
-		fprintf(stderr, "tinydump: %s\n", strerror(ret ? -ret : -fin));
-		code = EXIT_ERROR;
-	} else if (fin == -ENOENT) {
-		fprintf(stderr, "tinydump: no tinydump stream found in %s\n",
-			a->src_arg ? a->src_arg : "stdin");
+	if (ret) {
+		fprintf(stderr, "tinydump: %s\n", strerror(-ret));
 		code = EXIT_ERROR;
 	} else {
-		code = finish_dump(a, &c, fin);
+		code = conclude(a, &c, fin, NULL);
 	}
 	collect_free(&c);
 	return code;
 }
 
+/* --- recv --udp: main.c's outputs for each board's session ------------------ */
+
+static void udp_collect_opts(void *ctx, struct collect_opts *o)
+{
+	*o = (struct collect_opts){
+	    .store = true,
+	    .keep_records = true,
+	    .keep_raw = true, /* stream.tdr: the records as they came */
+	    .open_dir = open_dir,
+	    .ctx = ctx,
+	};
+}
+
+static int udp_conclude(void *ctx, struct collect *c, int fin,
+			const struct report_net *net)
+{
+	return conclude(ctx, c, fin, net);
+}
+
+static int run_udp(struct app *a)
+{
+	const struct udp_recv_opts o = {
+	    .bind = a->src_arg,
+	    .once = a->once,
+	    .timeout = a->timeout,
+	};
+	const struct udp_recv_hooks h = {
+	    .collect_opts = udp_collect_opts,
+	    .conclude = udp_conclude,
+	    .stop = &stop_requested,
+	    .ctx = a,
+	};
+
+	catch_sigint();
+	return udp_recv_run(&o, &h);
+}
+
 /* --- commands
  * ------------------------------------------------------------------------- */
 
-enum { OPT_SERIAL = 256, OPT_BAUD, OPT_TCP, OPT_FILE, OPT_FORMAT, OPT_IDLE };
+enum {
+	OPT_SERIAL = 256,
+	OPT_BAUD,
+	OPT_TCP,
+	OPT_FILE,
+	OPT_FORMAT,
+	OPT_IDLE,
+	OPT_UDP,
+	OPT_ONCE,
+	OPT_TIMEOUT,
+};
 
 static bool valid_format(const char *f)
 {
@@ -774,7 +861,7 @@ static int set_source(struct app *a, enum src_kind k, const char *arg)
 {
 	if (a->src != SRC_STDIN)
 		return usage_error(usage_recv,
-				   "give one of --serial, --tcp and --file");
+				   "give one of --serial, --tcp, --file and --udp");
 	a->src = k;
 	a->src_arg = arg;
 	return 0;
@@ -814,10 +901,14 @@ static int cmd_recv(struct app *a, int argc, char **argv)
 	    {"output", required_argument, NULL, 'o'},
 	    {"format", required_argument, NULL, OPT_FORMAT},
 	    {"idle", required_argument, NULL, OPT_IDLE},
+	    {"udp", required_argument, NULL, OPT_UDP},
+	    {"once", no_argument, NULL, OPT_ONCE},
+	    {"timeout", required_argument, NULL, OPT_TIMEOUT},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
+	bool udp_only = false;
 	unsigned long v;
 	int ch, ret;
 
@@ -827,10 +918,12 @@ static int cmd_recv(struct app *a, int argc, char **argv)
 			return ret;
 		if (!ret)
 			continue;
-		if (ch == OPT_SERIAL || ch == OPT_TCP || ch == OPT_FILE) {
+		if (ch == OPT_SERIAL || ch == OPT_TCP || ch == OPT_FILE ||
+		    ch == OPT_UDP) {
 			ret = set_source(a,
 					 ch == OPT_SERIAL ? SRC_SERIAL
 					 : ch == OPT_TCP  ? SRC_TCP
+					 : ch == OPT_UDP  ? SRC_UDP
 							  : SRC_FILE,
 					 optarg);
 			if (ret)
@@ -840,6 +933,12 @@ static int cmd_recv(struct app *a, int argc, char **argv)
 			a->baud = v;
 		} else if (ch == OPT_IDLE && !parse_number(optarg, 86400, &v)) {
 			a->idle = (double)v;
+		} else if (ch == OPT_ONCE) {
+			a->once = udp_only = true;
+		} else if (ch == OPT_TIMEOUT &&
+			   !parse_number(optarg, 86400, &v)) {
+			a->timeout = (double)v;
+			udp_only = true;
 		} else {
 			return usage_error(usage_recv,
 					   ch == '?' ? NULL : "bad number");
@@ -849,6 +948,11 @@ static int cmd_recv(struct app *a, int argc, char **argv)
 		return usage_error(usage_recv, "unexpected argument");
 	if (a->baud != 115200 && a->src != SRC_SERIAL)
 		return usage_error(usage_recv, "--baud goes with --serial");
+	if (udp_only && a->src != SRC_UDP)
+		return usage_error(usage_recv,
+				   "--once and --timeout go with --udp");
+	if (a->src == SRC_UDP)
+		return run_udp(a);
 	a->console = true;
 	return run_dump(a);
 }
@@ -976,6 +1080,7 @@ int main(int argc, char **argv)
 	    .format = "kdump",
 	    .baud = 115200,
 	    .idle = DEFAULT_IDLE_S,
+	    .timeout = NETDUMP_SESSION_TIMEOUT_S,
 	};
 	const char *cmd = argc > 1 ? argv[1] : NULL;
 

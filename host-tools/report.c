@@ -244,6 +244,48 @@ static void text_vmcore(const struct report *r, FILE *f)
 	}
 }
 
+const char *report_net_end_name(enum netdump_rx_end end)
+{
+	switch (end) {
+	case NETDUMP_RX_FINISHED:
+		return "finished";
+	case NETDUMP_RX_EXPIRED:
+		return "timed out";
+	case NETDUMP_RX_FAILED:
+		return "failed";
+	default:
+		return "stopped";
+	}
+}
+
+static void text_net(const struct report *r, FILE *f)
+{
+	const struct report_net *n = r->net;
+	const struct netdump_rx_stats *s;
+
+	if (!n)
+		return;
+	s = n->st;
+	fprintf(f,
+		"\nnetwork: UDP from %s, %s after %.1f s; %" PRIu64
+		" packets (%" PRIu64 " DATA, %" PRIu64 " duplicate, %" PRIu64
+		" beyond the window), %" PRIu64 " ACKs sent; chunks of %u "
+		"bytes, window %u\n",
+		n->peer, report_net_end_name(n->end), s->ended - s->started,
+		s->packets, s->data_packets, s->duplicates, s->out_of_window,
+		s->acks_sent, s->chunk, s->window);
+	if (s->finished)
+		fprintf(f,
+			"sender: %" PRIu64 " DATA packets sent, %" PRIu64
+			" retransmitted, %" PRIu32 " timer expiries, round "
+			"trip %" PRIu32 " us, %u heralds\n",
+			s->sender_sent, s->sender_retransmits,
+			s->sender_timeouts, s->sender_srtt_us,
+			s->sender_heralds);
+	else
+		fprintf(f, "sender: no FINISH: its counters are unknown\n");
+}
+
 void report_text(const struct report *r, FILE *f)
 {
 	text_header(r, f);
@@ -251,6 +293,7 @@ void report_text(const struct report *r, FILE *f)
 	text_ranges(f, r->c, &r->c->missing, "missing");
 	text_ranges(f, r->c, &r->c->unreadable, "unreadable");
 	text_records(r, f);
+	text_net(r, f);
 	text_vmcore(r, f);
 }
 
@@ -400,6 +443,42 @@ static void json_vmcore(const struct report *r, FILE *f)
 	fprintf(f, "},\n");
 }
 
+static void json_net(const struct report *r, FILE *f)
+{
+	const struct report_net *n = r->net;
+	const struct netdump_rx_stats *s;
+
+	if (!n) {
+		fprintf(f, "  \"net\": null,\n");
+		return;
+	}
+	s = n->st;
+	fprintf(f, "  \"net\": {\"transport\": \"udp\", \"peer\": ");
+	dumpmeta_json_str(f, n->peer, strlen(n->peer));
+	fprintf(f,
+		", \"end\": \"%s\", \"seconds\": %.3f, \"chunk\": %u"
+		", \"window\": %u, \"packets\": %" PRIu64
+		", \"data_packets\": %" PRIu64 ", \"duplicates\": %" PRIu64
+		", \"out_of_window\": %" PRIu64 ", \"acks_sent\": %" PRIu64
+		", \"bytes\": %" PRIu64 ", \"heralds\": %" PRIu32
+		", \"sender\": ",
+		report_net_end_name(n->end), s->ended - s->started, s->chunk,
+		s->window, s->packets, s->data_packets, s->duplicates,
+		s->out_of_window, s->acks_sent, s->bytes, s->heralds);
+	if (s->finished)
+		fprintf(f,
+			"{\"packets_sent\": %" PRIu64
+			", \"retransmits\": %" PRIu64 ", \"timeouts\": %" PRIu32
+			", \"srtt_us\": %" PRIu32 ", \"heralds\": %u"
+			", \"status\": \"%s\", \"total\": %" PRIu64 "}},\n",
+			s->sender_sent, s->sender_retransmits,
+			s->sender_timeouts, s->sender_srtt_us,
+			s->sender_heralds, trailer_status(s->sender_status),
+			s->total);
+	else
+		fprintf(f, "null},\n");
+}
+
 void report_json(const struct report *r, FILE *f)
 {
 	const struct collect *c = r->c;
@@ -431,6 +510,7 @@ void report_json(const struct report *r, FILE *f)
 	json_records(r, f);
 	json_map(r, f);
 	json_texts(r, f);
+	json_net(r, f);
 	json_vmcore(r, f);
 	fprintf(f, "  \"vmcoreinfo\": {\n");
 	dumpmeta_json(r->m, f, 4);

@@ -13,7 +13,20 @@
 
 #include "host-tools/collect.h"
 #include "host-tools/dumpmeta.h"
+#include "host-tools/netdump_rx.h"
 #include "host-tools/vmcore.h"
+
+/**
+ * struct report_net - how a stream came over the network (`recv --udp`)
+ * @peer: the board's last address, "ADDR:PORT"
+ * @end:  how the session ended
+ * @st:   the receiver's counters and the sender's, from its FINISH
+ */
+struct report_net {
+	const char *peer;
+	enum netdump_rx_end end;
+	const struct netdump_rx_stats *st;
+};
 
 /**
  * struct report - everything a report says
@@ -23,6 +36,7 @@
  * @format:   "kdump", "elf" or "flat"; NULL when no vmcore was written
  * @vmcore:   file name of the vmcore in the directory, or NULL
  * @vr:       what its writer did, or NULL
+ * @net:      the network transfer, or NULL for other inputs
  */
 struct report {
 	const struct collect *c;
@@ -31,6 +45,7 @@ struct report {
 	const char *format;
 	const char *vmcore;
 	const struct vmcore_result *vr;
+	const struct report_net *net;
 };
 
 /**
@@ -46,6 +61,13 @@ void report_text(const struct report *r, FILE *f);
  * @f: where
  */
 void report_json(const struct report *r, FILE *f);
+
+/**
+ * report_net_end_name() - "finished", "timed out", "failed" or "stopped"
+ * @end: how a network session ended
+ * Return: a static string.
+ */
+const char *report_net_end_name(enum netdump_rx_end end);
 
 /**
  * report_excl_name() - short name of an exclusion reason

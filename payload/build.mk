@@ -3,6 +3,8 @@ payload-y += payload/main.c payload/libc_glue.c payload/dump.c
 # The log is shared so that drivers can report (host builds: no console).
 shared-y += payload/log.c
 shared-y += payload/sinks.c payload/sink_serial.c payload/engine.c
+# The network sink and the reliable dump protocol's sender (docs/netdump-protocol.md).
+shared-y += payload/sink_net.c payload/netdump_tx.c
 shared-y += payload/config.c
 shared-y += payload/crc32c.c payload/elfcore.c payload/vmcoreinfo.c
 shared-y += payload/stream_enc.c payload/stream_dec.c payload/frame.c

@@ -528,9 +528,10 @@ static void report_unknown_sinks(const char *list)
 		const char *end = strchr(p, ',');
 		size_t len = end ? (size_t)(end - p) : strlen(p);
 
-		if (len && !(len == 6 && !strncmp(p, "serial", 6)))
+		if (len && !(len == 6 && !strncmp(p, "serial", 6)) &&
+		    !(len == 3 && !strncmp(p, "net", 3)))
 			log_printf("dump: unknown sink '%.*s' in tinydump.sink= "
-				   "(known: serial): ignored\n", (int)len, p);
+				   "(known: serial, net): ignored\n", (int)len, p);
 		p += len + (end ? 1 : 0);
 	}
 }

@@ -15,3 +15,5 @@ unit-support-y += tests/unit/virtio_model.c tests/unit/fdt_build.c
 # test_gem32 drives 32-bit DMA descriptors with host pointers as
 # addresses: they fit in 32 bits only when the binary is not PIE.
 $(O)/tests/test_gem32: UNIT_LDFLAGS := -no-pie
+# The reliable dump protocol's receiver core (tests/unit/test_netdump.c).
+unit-support-y += host-tools/netdump_rx.c
