@@ -10,3 +10,4 @@ shared-y += payload/crc32c.c payload/elfcore.c payload/vmcoreinfo.c
 shared-y += payload/stream_enc.c payload/stream_dec.c payload/frame.c
 shared-y += payload/dmesg.c
 shared-y += payload/kvaddr.c payload/pagefilter.c
+payload-y += payload/devices.c

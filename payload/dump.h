@@ -40,12 +40,15 @@
 #define DUMP_DEBUG_STALL_US 120000000u
 
 /* What the main sequence hands the dump. */
+struct devices;
+
 struct dump_input {
 	const void *fdt;
 	const struct dt_chosen *chosen;
 	const struct tinydump_config *cfg;
 	struct mmu *mmu;
 	struct console *con;	/* NULL when there is no console */
+	struct devices *dev;	/* quiesced; block devices and NICs */
 };
 
 /**

@@ -15,6 +15,7 @@
 #include "drivers/uart/uart.h"
 #include "fdt/dt.h"
 #include "payload/config.h"
+#include "payload/devices.h"
 #include "payload/dump.h"
 #include "payload/libc_glue.h"
 #include "payload/log.h"
@@ -38,6 +39,7 @@ struct payload {
 	struct console con;
 	bool have_console;
 	enum psci_conduit conduit;
+	struct devices dev;
 };
 
 extern char __image_end[], _head[];
@@ -268,6 +270,8 @@ void payload_main(uintptr_t dtb, unsigned entry_el, uintptr_t load_base)
 	map_reservation(&p);
 	mmu_self_check(&p);
 	debug_hooks(&p);
+	/* Before anything reads the dead kernel's memory. */
+	devices_quiesce(&p.dev, p.fdt, p.mmu);
 
 	struct dump_input in = {
 		.fdt = p.fdt,
@@ -275,6 +279,7 @@ void payload_main(uintptr_t dtb, unsigned entry_el, uintptr_t load_base)
 		.cfg = &p.cfg,
 		.mmu = p.mmu,
 		.con = p.have_console ? &p.con : NULL,
+		.dev = &p.dev,
 	};
 	dump_run(&in);
 	log_printf("tinydump: done\n");
