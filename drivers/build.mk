@@ -7,4 +7,4 @@ shared-y += drivers/uart/earlycon.c
 shared-y += drivers/virtio/virtio_mmio.c drivers/virtio/virtio_blk.c
 shared-y += drivers/virtio/virtio_net.c
 shared-y += drivers/pci/ecam.c
-shared-y += drivers/net/cadence_gem.c
+shared-y += drivers/net/cadence_gem.c drivers/net/nic_pool.c

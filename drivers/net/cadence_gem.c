@@ -117,7 +117,14 @@ struct gem {
 };
 
 static struct gem gem_state;
-static struct gem_dma gem_dma;
+/* Laid over the NIC pool (drivers/net/nic.h), shared with other NICs. */
+_Static_assert(sizeof(struct gem_dma) <= NIC_DMA_POOL_SIZE &&
+		       NIC_DMA_POOL_ALIGN % GEM_LINE == 0,
+	       "the GEM's rings and buffers fit the NIC pool");
+static inline struct gem_dma *gem_mem(void)
+{
+	return (struct gem_dma *)nic_dma_pool;
+}
 
 /* ---- cache line granule ---------------------------------------------------- */
 
@@ -146,13 +153,13 @@ static uint32_t gem_cache_granule(void)
 
 static volatile uint32_t *rx_desc(const struct gem *g, unsigned int i)
 {
-	return &gem_dma.rx_ring[i * g->desc_words];
+	return &gem_mem()->rx_ring[i * g->desc_words];
 }
 
 static volatile uint32_t *tx_desc(const struct gem *g, unsigned int group,
 				  unsigned int i)
 {
-	return &gem_dma.tx_ring[(group * g->group_descs + i) * g->desc_words];
+	return &gem_mem()->tx_ring[(group * g->group_descs + i) * g->desc_words];
 }
 
 static void desc_set_addr(const struct gem *g, volatile uint32_t *d,
@@ -177,9 +184,9 @@ static void gem_rx_arm_group(struct gem *g, unsigned int grp)
 	for (unsigned int i = first; i < first + g->group_descs; i++) {
 		volatile uint32_t *d = rx_desc(g, i);
 
-		dma_from_device(gem_dma.rx_buf[i], GEM_BUF_SIZE);
+		dma_from_device(gem_mem()->rx_buf[i], GEM_BUF_SIZE);
 		d[1] = 0;
-		desc_set_addr(g, d, dma_addr(gem_dma.rx_buf[i]),
+		desc_set_addr(g, d, dma_addr(gem_mem()->rx_buf[i]),
 			      i == GEM_RX_DESCS - 1 ? GEM_RXD_WRAP : 0);
 	}
 	dma_to_device(rx_desc(g, first), GEM_LINE);
@@ -197,7 +204,7 @@ static void gem_tx_ring_init(struct gem *g)
 			desc_set_addr(g, d, 0, 0);
 			d[1] = GEM_TXD_USED | (last ? GEM_TXD_WRAP : 0);
 		}
-	dma_to_device(gem_dma.tx_ring, sizeof(gem_dma.tx_ring));
+	dma_to_device(gem_mem()->tx_ring, sizeof(gem_mem()->tx_ring));
 	g->tx_head = g->tx_tail = g->tx_busy = 0;
 }
 
@@ -209,12 +216,12 @@ static void gem_rings_init(struct gem *g)
 	gem_tx_ring_init(g);
 
 	/* Queues we do not use end at once: TX "used", RX software-owned. */
-	desc_set_addr(g, &gem_dma.dummy[0], 0, 0);
-	gem_dma.dummy[1] = GEM_TXD_USED | GEM_TXD_WRAP;
-	desc_set_addr(g, &gem_dma.dummy[4], 0,
+	desc_set_addr(g, &gem_mem()->dummy[0], 0, 0);
+	gem_mem()->dummy[1] = GEM_TXD_USED | GEM_TXD_WRAP;
+	desc_set_addr(g, &gem_mem()->dummy[4], 0,
 		      GEM_RXD_OWNERSHIP | GEM_RXD_WRAP);
-	gem_dma.dummy[5] = 0;
-	dma_to_device(gem_dma.dummy, sizeof(gem_dma.dummy));
+	gem_mem()->dummy[5] = 0;
+	dma_to_device(gem_mem()->dummy, sizeof(gem_mem()->dummy));
 }
 
 /* ---- controller ------------------------------------------------------------- */
@@ -583,7 +590,7 @@ static int gem_send(struct nic *n, const void *frame, size_t len)
 	}
 
 	grp = g->tx_head;
-	buf = gem_dma.tx_buf[grp];
+	buf = gem_mem()->tx_buf[grp];
 	padded = (unsigned int)MAX(len, (size_t)ETH_ZLEN);
 	memcpy(buf, frame, len);
 	memset(buf + len, 0, padded - len);
@@ -672,8 +679,8 @@ static int gem_recv(struct nic *n, void *out, size_t cap)
 		len = ctrl & GEM_RXD_LENGTH;
 		if ((ctrl & GEM_RXD_SOF) && (ctrl & GEM_RXD_EOF) &&
 		    len >= ETH_HLEN && len <= cap && len <= GEM_BUF_SIZE) {
-			dma_from_device(gem_dma.rx_buf[i], len);
-			memcpy(out, gem_dma.rx_buf[i], len);
+			dma_from_device(gem_mem()->rx_buf[i], len);
+			memcpy(out, gem_mem()->rx_buf[i], len);
 			n->rx_frames++;
 			gem_rx_advance(g);
 			return (int)len;
@@ -881,7 +888,7 @@ static int gem_dt_phy(const struct dev_env *env, int node, uintptr_t *mdio)
 /* Every DMA address fits what the controller can address (see probe). */
 static int gem_check_dma(const struct gem *g)
 {
-	uint64_t lo = dma_addr(&gem_dma), hi = lo + sizeof(gem_dma) - 1;
+	uint64_t lo = dma_addr(gem_mem()), hi = lo + sizeof(struct gem_dma) - 1;
 
 	if (!g->addr64 && hi >> 32) {
 		log_printf("gem %s: 32-bit DMA cannot reach our buffers at "
@@ -889,8 +896,8 @@ static int gem_check_dma(const struct gem *g)
 		return -ENOTSUP;
 	}
 	/* One upper-address register serves every queue's ring. */
-	if (g->addr64 && dma_addr(gem_dma.rx_ring) >> 32 !=
-				 dma_addr(&gem_dma.dummy[GEM_LINE / 4 - 1]) >> 32) {
+	if (g->addr64 && dma_addr(gem_mem()->rx_ring) >> 32 !=
+				 dma_addr(&gem_mem()->dummy[GEM_LINE / 4 - 1]) >> 32) {
 		log_printf("gem %s: rings straddle a 4 GiB boundary\n",
 			   g->nic.name);
 		return -ENOTSUP;
@@ -904,17 +911,17 @@ static void gem_set_queues(const struct gem *g, unsigned int queues)
 
 	if (g->addr64) {
 		mmio_write32(b + GEM_UPPER_TX_Q_BASE_ADDR,
-			     (uint32_t)(dma_addr(gem_dma.tx_ring) >> 32));
+			     (uint32_t)(dma_addr(gem_mem()->tx_ring) >> 32));
 		mmio_write32(b + GEM_UPPER_RX_Q_BASE_ADDR,
-			     (uint32_t)(dma_addr(gem_dma.rx_ring) >> 32));
+			     (uint32_t)(dma_addr(gem_mem()->rx_ring) >> 32));
 	}
-	mmio_write32(b + GEM_RECEIVE_Q_PTR, (uint32_t)dma_addr(gem_dma.rx_ring));
-	mmio_write32(b + GEM_TRANSMIT_Q_PTR, (uint32_t)dma_addr(gem_dma.tx_ring));
+	mmio_write32(b + GEM_RECEIVE_Q_PTR, (uint32_t)dma_addr(gem_mem()->rx_ring));
+	mmio_write32(b + GEM_TRANSMIT_Q_PTR, (uint32_t)dma_addr(gem_mem()->tx_ring));
 	for (unsigned int q = 1; q < queues; q++) {
 		mmio_write32(b + GEM_TRANSMIT_Q_PTR_N(q),
-			     (uint32_t)dma_addr(&gem_dma.dummy[0]));
+			     (uint32_t)dma_addr(&gem_mem()->dummy[0]));
 		mmio_write32(b + GEM_RECEIVE_Q_PTR_N(q),
-			     (uint32_t)dma_addr(&gem_dma.dummy[4]));
+			     (uint32_t)dma_addr(&gem_mem()->dummy[4]));
 	}
 }
 

@@ -59,6 +59,18 @@ struct nic_driver {
 		     const void *match_data, struct nic **out);
 };
 
+/*
+ * The rings and buffers of the one NIC in use, shared by every NIC
+ * driver: payload/devices.c drives one NIC at a time (it stops at the first
+ * that probes, and a probe that fails resets its device before it
+ * returns), so one pool serves them all instead of one area per driver.
+ * Each driver lays its own struct over it and asserts it fits.  4 KiB
+ * aligned: legacy virtio-mmio rings are found by page number.
+ */
+#define NIC_DMA_POOL_SIZE (20u * 1024u)
+#define NIC_DMA_POOL_ALIGN 4096u
+extern uint8_t nic_dma_pool[NIC_DMA_POOL_SIZE];
+
 /* drivers/registry.c: NIC drivers, NULL-terminated. */
 extern const struct nic_driver *const nic_drivers[];
 

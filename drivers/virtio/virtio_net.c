@@ -103,8 +103,10 @@ struct virtio_net {
 	bool broken;	/* reset after a fatal error */
 };
 
-static struct virtio_net_dma vnet_dma
-	__attribute__((aligned(VIRTQ_RING_ALIGN)));
+/* The NIC pool (drivers/net/nic.h), shared with the other NIC drivers. */
+_Static_assert(sizeof(struct virtio_net_dma) <= NIC_DMA_POOL_SIZE &&
+		       NIC_DMA_POOL_ALIGN % VIRTQ_RING_ALIGN == 0,
+	       "virtio-net's rings and buffers fit the NIC pool");
 static struct virtio_net vnet;
 
 static uint8_t *vnet_slot(struct virtio_net *v, unsigned int slot)
@@ -380,7 +382,7 @@ static int vnet_setup_queues(struct virtio_net *v)
  * vnet_probe() - take over the virtio-mmio node @node if it holds a
  * network device: reset, negotiate (MAC, STATUS, and ANY_LAYOUT on legacy
  * devices), fill the receive queue, DRIVER_OK.  A device probed earlier is
- * reset first: one device at a time uses vnet_dma.
+ * reset first: one device at a time uses the NIC pool.
  * Return: 0; -ENODEV when the node is not a virtio network device;
  * -ENOTSUP, -ETIMEDOUT, -EBUSY or -EIO when the device cannot be used
  * (then it is left reset and FAILED); -EINVAL for bad arguments.
@@ -405,7 +407,7 @@ static int vnet_probe(const struct dev_env *env, int node,
 		(void)virtio_mmio_reset(&v->vm);
 	memset(v, 0, sizeof(*v));
 	v->vm = vm;
-	v->dma = &vnet_dma;
+	v->dma = (struct virtio_net_dma *)nic_dma_pool;
 	if (fdt_get_path(env->fdt, node, v->nic.name, sizeof(v->nic.name)))
 		snprintf(v->nic.name, sizeof(v->nic.name), "virtio-mmio@0x%lx",
 			 (unsigned long)vm.base);

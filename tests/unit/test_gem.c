@@ -113,8 +113,13 @@ static void test_tables(void)
 			found |= !strcmp(m->compatible, want[i]);
 		CHECK(found);
 	}
-	CHECK(nic_drivers[0] == &gem_driver);
-	CHECK(nic_drivers[1] == NULL);
+	{
+		unsigned listed = 0;
+
+		for (const struct nic_driver *const *d = nic_drivers; *d; d++)
+			listed += *d == &gem_driver;
+		CHECK_EQ(listed, 1);
+	}
 }
 
 /* The QEMU -M xlnx-zcu102 situation: firmware reset values, no kernel. */
