@@ -8,3 +8,4 @@ shared-y += drivers/virtio/virtio_mmio.c drivers/virtio/virtio_blk.c
 shared-y += drivers/virtio/virtio_net.c
 shared-y += drivers/pci/ecam.c
 shared-y += drivers/net/cadence_gem.c drivers/net/nic_pool.c
+shared-y += drivers/mmc/mmc.c drivers/mmc/sdhci.c
