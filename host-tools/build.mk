@@ -11,3 +11,5 @@ host-gen-y += host-tools/fixture.c host-tools/fixture_lib.c host-tools/elfcore_b
 host-tool-y += host-tools/main.c host-tools/collect.c host-tools/dumpmeta.c
 host-tool-y += host-tools/vmcore_kdump.c host-tools/vmcore_elf.c
 host-tool-y += host-tools/report.c host-tools/vmread.c host-tools/fileio.c
+# Block dumps: the area on a disk or image (docs/block.md).
+host-tool-y += host-tools/blkfile.c host-tools/blkhost.c
