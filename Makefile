@@ -3,7 +3,8 @@
 # tinydump: one non-recursive Makefile; each folder appends its sources in
 # its build.mk.  Targets: all (default), test, demo, bench, fuzz, deps,
 # install, clean.  Variables: O= (output dir), V=1 (verbose),
-# CROSS_COMPILE= (payload toolchain prefix), HOSTCC= (host tools' compiler),
+# CROSS_COMPILE= (payload toolchain prefix), HOSTCC= (host tools' compiler;
+# O=build-arm64 HOSTCC=aarch64-linux-gnu-gcc host-tools builds them for arm64),
 # FALLBACK_UART= (console used when the DTB is unusable, e.g.
 # pl011@0x9000000; empty by default).
 
@@ -248,6 +249,12 @@ install: all
 	sed 's|/usr/sbin/tinydump-load|$(PREFIX)/sbin/tinydump-load|g' \
 		scripts/tinydump.service > $(DESTDIR)$(PREFIX)/lib/systemd/system/tinydump.service
 	chmod 0644 $(DESTDIR)$(PREFIX)/lib/systemd/system/tinydump.service
+	sed 's|^DEFAULT_TINYDUMP=.*|DEFAULT_TINYDUMP=$(PREFIX)/bin/tinydump|' \
+		scripts/tinydump-save > $(DESTDIR)$(PREFIX)/sbin/tinydump-save
+	chmod 0755 $(DESTDIR)$(PREFIX)/sbin/tinydump-save
+	sed 's|/usr/sbin/tinydump-save|$(PREFIX)/sbin/tinydump-save|g' \
+		scripts/tinydump-save.service > $(DESTDIR)$(PREFIX)/lib/systemd/system/tinydump-save.service
+	chmod 0644 $(DESTDIR)$(PREFIX)/lib/systemd/system/tinydump-save.service
 	test -e $(DESTDIR)/etc/default/tinydump || \
 		sed 's|/usr/lib/tinydump/payload.bin|$(PREFIX)/lib/tinydump/payload.bin|' \
 		scripts/tinydump.default > $(DESTDIR)/etc/default/tinydump

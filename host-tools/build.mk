@@ -13,3 +13,5 @@ host-tool-y += host-tools/vmcore_kdump.c host-tools/vmcore_elf.c
 host-tool-y += host-tools/report.c host-tools/vmread.c host-tools/fileio.c
 # `recv --udp`: the reliable dump protocol's receiver (docs/netdump-protocol.md).
 host-tool-y += host-tools/netdump_rx.c host-tools/udp_recv.c
+# Block dumps: the area on a disk or image (docs/block.md).
+host-tool-y += host-tools/blkfile.c host-tools/blkhost.c

@@ -691,6 +691,16 @@ static void dispatch(struct collect *c, const uint8_t *p, size_t len)
 		frame_dec_feed(&c->fdec, p, len);
 }
 
+void collect_expect_records(struct collect *c,
+			    const uint8_t id[STREAM_CRASH_ID_LEN])
+{
+	c->input = COLLECT_IN_RECORDS;
+	memcpy(c->id, id, sizeof(c->id));
+	c->have_id = true;
+	c->tag_filter = true;
+	c->want_tag = stream_get32(id);
+}
+
 int collect_feed(struct collect *c, const void *data, size_t len)
 {
 	const uint8_t *p = data;

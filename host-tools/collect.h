@@ -165,6 +165,19 @@ struct collect {
 int collect_init(struct collect *c, const struct collect_opts *o);
 
 /**
+ * collect_expect_records() - the input is records back to back of the
+ * stream with crash id @id (a dump area on a block device)
+ * @c:  the collector, before the first collect_feed()
+ * @id: the crash id the area's header names
+ *
+ * The input kind is not sniffed (the stream's first bytes may be lost),
+ * and records of any other crash id, such as an earlier dump's left in
+ * the area, are counted as foreign and not decoded.
+ */
+void collect_expect_records(struct collect *c,
+			    const uint8_t id[STREAM_CRASH_ID_LEN]);
+
+/**
  * collect_feed() - take the next input bytes
  * @c:    the collector
  * @data: bytes cut anywhere

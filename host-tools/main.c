@@ -27,17 +27,20 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "host-tools/blkhost.h"
 #include "host-tools/collect.h"
 #include "host-tools/dumpmeta.h"
 #include "host-tools/report.h"
 #include "host-tools/udp_recv.h"
 #include "host-tools/vmcore.h"
 #include "host-tools/vmread.h"
+#include "payload/config.h"
 #include "payload/version.h"
 
 #define EXIT_COMPLETE 0
 #define EXIT_ERROR    1
 #define EXIT_PARTIAL  2
+#define EXIT_NODUMP   3 /* recv --block: the area holds no dump */
 
 #define READ_CHUNK	65536
 #define POLL_MS		250
@@ -47,10 +50,11 @@
 #define PROGRESS_LINE_S 10.0
 #define DEFAULT_IDLE_S	30
 
-enum src_kind { SRC_STDIN, SRC_FILE, SRC_SERIAL, SRC_TCP, SRC_UDP };
+enum src_kind { SRC_STDIN, SRC_FILE, SRC_SERIAL, SRC_TCP, SRC_UDP, SRC_BLOCK };
 
 struct app {
 	const char *cmd;
+	const char *usage; /* the command's usage text */
 	const char *outdir;
 	const char *format;
 	bool quiet;
@@ -63,6 +67,15 @@ struct app {
 	bool once;
 	double timeout;
 	uint64_t in_size; /* regular file size, 0 if unknown */
+	/* --block: the dump area */
+	struct blkhost_target target;
+	bool consume;
+	int in_fd;	    /* the disk, open */
+	uint64_t in_start;  /* where the stream begins on it */
+	uint64_t in_limit;  /* bytes to read at most, 0: to the end */
+	bool force_partial; /* no commit record: never complete */
+	const uint8_t *expect_id;
+	const struct report_block *block;
 	/* progress */
 	bool tty;
 	bool bar_drawn;
@@ -84,10 +97,12 @@ static const char usage_main[] =
     "\n"
     "commands:\n"
     "  recv     receive a stream (serial port, TCP, console log, stdin,\n"
-    "           or boards dumping over the network: UDP)\n"
+    "           or boards dumping over the network: UDP), or read a dump\n"
+    "           from a disk's dump area (--block)\n"
     "  convert  turn a saved stream (console capture or stream.tdr) into a "
     "dump\n"
     "  info     show what a stream or a vmcore holds\n"
+    "  prepare  sign a raw range (or reset a partition) as a dump area\n"
     "\n"
     "options: --help, --version; `tinydump COMMAND --help` for each command.\n"
     "\n"
@@ -95,13 +110,16 @@ static const char usage_main[] =
     "  0  complete dump\n"
     "  2  partial dump: missing pages, lost or corrupt records, no trailer,\n"
     "     or a trailer saying the dump was cut or aborted\n"
-    "  1  error: usage, I/O, or no stream found\n";
+    "  1  error: usage, I/O, or no stream found\n"
+    "  3  recv --block: no dump in the area (empty, or saved already)\n";
 
 static const char usage_recv[] =
     "usage: tinydump recv [--serial DEV [--baud N] | --tcp HOST:PORT |\n"
     "                      --file LOG] [-o DIR] [--format kdump|elf|flat]\n"
     "                      [--idle SECONDS] [--quiet]\n"
     "       tinydump recv --udp [ADDR:]PORT [-o DIR] [--once] [--timeout S]\n"
+    "       tinydump recv --block DEV|IMAGE [--part NAME | --offset BYTES\n"
+    "                      [--length BYTES]] [--consume] [-o DIR]\n"
     "                      [--format kdump|elf|flat] [--quiet]\n"
     "\n"
     "Read a crash stream and write DIR (vmcore, report.txt, report.json,\n"
@@ -132,7 +150,22 @@ static const char usage_recv[] =
     "                   dump (default 60; 0: never)\n"
     "  -q, --quiet      no progress or summary on stderr\n"
     "\n"
-    "exit status: 0 complete, 2 partial, 1 error (see tinydump --help)\n";
+    "  --block DEV      read the dump area of a disk or image (the block "
+    "sink's):\n"
+    "                   the GPT partition named by --part (default "
+    "tinydump), or\n"
+    "                   the raw range at --offset; DEV may also be the "
+    "partition\n"
+    "  --part NAME      GPT partition name (tinydump.part=)\n"
+    "  --offset BYTES   a raw range's first byte (tinydump.blk=); K, M, G "
+    "suffixes\n"
+    "  --length BYTES   its length; default: what its header says\n"
+    "  --consume        after the dump is saved (complete or partial), mark "
+    "the\n"
+    "                   area consumed so it is not saved again\n"
+    "\n"
+    "exit status: 0 complete, 2 partial, 1 error, 3 no dump in the area\n"
+    "(--block: empty or consumed); see tinydump --help\n";
 
 static const char usage_convert[] =
     "usage: tinydump convert STREAM [-o DIR] [--format kdump|elf|flat] "
@@ -150,6 +183,29 @@ static const char usage_convert[] =
     "  -q, --quiet      no progress or summary on stderr\n"
     "\n"
     "exit status: 0 complete, 2 partial, 1 error (see tinydump --help)\n";
+
+static const char usage_prepare[] =
+    "usage: tinydump prepare DEV|IMAGE --offset BYTES --length BYTES "
+    "[--force]\n"
+    "       tinydump prepare DEV|IMAGE [--part NAME] [--force]\n"
+    "\n"
+    "Write an empty dump area header (the signature the payload's block "
+    "sink\n"
+    "looks for) at the start of a raw byte range, for tinydump.blk="
+    "OFFSET,LENGTH;\n"
+    "or reset the dump area of the GPT partition NAME (default tinydump).\n"
+    "Only the area's header and commit blocks are written.\n"
+    "\n"
+    "  --offset BYTES   first byte of the range (K, M, G suffixes)\n"
+    "  --length BYTES   its length, at least 72K; offset and length are\n"
+    "                   multiples of the block size\n"
+    "  --part NAME      the GPT partition to reset\n"
+    "  --force          also over partitions or GPT blocks, or over a dump\n"
+    "                   that was not saved\n"
+    "\n"
+    "Refused: ranges past the end of DEV, and without --force ranges that\n"
+    "overlap the GPT or a partition, and areas holding an unsaved dump.\n"
+    "exit status: 0 done, 1 error or refused\n";
 
 static const char usage_info[] =
     "usage: tinydump info FILE\n"
@@ -479,6 +535,14 @@ static int open_source(struct app *a)
 		return open_serial(a->src_arg, a->baud);
 	case SRC_TCP:
 		return open_tcp(a->src_arg);
+	case SRC_BLOCK:
+		if (lseek(a->in_fd, (off_t)a->in_start, SEEK_SET) < 0) {
+			fprintf(stderr, "tinydump: %s: %s\n", a->src_arg,
+				strerror(errno));
+			return -1;
+		}
+		a->in_size = a->in_limit;
+		return a->in_fd;
 	case SRC_FILE:
 		fd = open(a->src_arg, O_RDONLY | O_CLOEXEC);
 		if (fd < 0) {
@@ -533,6 +597,7 @@ static int pump(struct app *a, struct collect *c, int fd)
 	bool live = a->src == SRC_SERIAL || a->src == SRC_TCP;
 	static uint8_t buf[READ_CHUNK];
 	struct pollfd pfd = {.fd = fd, .events = POLLIN};
+	uint64_t left = a->in_limit;
 	ssize_t n;
 	int ret;
 
@@ -549,7 +614,13 @@ static int pump(struct app *a, struct collect *c, int fd)
 				continue;
 			}
 		}
-		n = read(fd, buf, sizeof(buf));
+		if (a->in_limit && !left)
+			break;
+		n = read(fd, buf,
+			 a->in_limit && left < sizeof(buf) ? (size_t)left
+							  : sizeof(buf));
+		if (n > 0 && a->in_limit)
+			left -= (uint64_t)n;
 		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (n < 0) {
@@ -698,6 +769,9 @@ static int finish_dump(struct app *a, struct collect *c, int fin,
 	struct report r = {0};
 	int ret;
 
+	/* A dump area without its commit record is never complete. */
+	if (a->force_partial && fin == 0)
+		fin = -ENODATA;
 	if (!c->dir)
 		c->dir = open_dir(a, c);
 	if (!c->dir)
@@ -719,6 +793,7 @@ static int finish_dump(struct app *a, struct collect *c, int fin,
 	r.vmcore = ret ? NULL : "vmcore";
 	r.vr = ret ? NULL : &vr;
 	r.net = net;
+	r.block = a->block;
 	if (write_reports(c, &r) || collect_close_files(c)) {
 		fprintf(stderr, "tinydump: writing the reports in %s failed\n",
 			c->dir);
@@ -769,11 +844,13 @@ static int run_dump(struct app *a)
 		fprintf(stderr, "tinydump: out of memory\n");
 		return EXIT_ERROR;
 	}
+	if (a->expect_id)
+		collect_expect_records(&c, a->expect_id);
 	a->tty = isatty(STDERR_FILENO);
 	a->t0 = a->t_last_draw = now_s();
 	catch_sigint();
 	ret = pump(a, &c, fd);
-	if (fd != STDIN_FILENO)
+	if (fd != STDIN_FILENO && a->src != SRC_BLOCK)
 		close(fd);
 	fin = collect_finish(&c);
 	progress(a, &c, true);
@@ -781,8 +858,16 @@ static int run_dump(struct app *a)
 	if (stop_requested && !a->quiet)
 		fprintf(stderr,
 			"tinydump: interrupted: writing what arrived\n");
-	if (ret) {
-		fprintf(stderr, "tinydump: %s\n", strerror(-ret));
+	if (ret || (fin < 0 && fin != -ENODATA && fin != -ENOENT)) {
+		fprintf(stderr, "tinydump: %s\n", strerror(ret ? -ret : -fin));
+		code = EXIT_ERROR;
+	} else if (fin == -ENOENT && a->src == SRC_BLOCK) {
+		fprintf(stderr, "tinydump: no dump: none of the records of the "
+			"dump the area announces are in it\n");
+		code = EXIT_NODUMP;
+	} else if (fin == -ENOENT) {
+		fprintf(stderr, "tinydump: no tinydump stream found in %s\n",
+			a->src_arg ? a->src_arg : "stdin");
 		code = EXIT_ERROR;
 	} else {
 		code = conclude(a, &c, fin, NULL);
@@ -841,6 +926,12 @@ enum {
 	OPT_UDP,
 	OPT_ONCE,
 	OPT_TIMEOUT,
+	OPT_BLOCK,
+	OPT_PART,
+	OPT_OFFSET,
+	OPT_LENGTH,
+	OPT_CONSUME,
+	OPT_FORCE,
 };
 
 static bool valid_format(const char *f)
@@ -860,8 +951,8 @@ static int parse_number(const char *s, unsigned long max, unsigned long *out)
 static int set_source(struct app *a, enum src_kind k, const char *arg)
 {
 	if (a->src != SRC_STDIN)
-		return usage_error(usage_recv,
-				   "give one of --serial, --tcp, --file and --udp");
+		return usage_error(usage_recv, "give one of --serial, --tcp, "
+				   "--file, --udp and --block");
 	a->src = k;
 	a->src_arg = arg;
 	return 0;
@@ -891,6 +982,158 @@ static int common_opt(struct app *a, int ch, const char *usage)
 	}
 }
 
+/* A byte count: decimal or 0x hex, K/M/G/T suffixes (memparse()'s). */
+static int parse_bytes(const char *s, uint64_t *out)
+{
+	return config_parse_size(s, strlen(s), out);
+}
+
+/* The dump area options (recv --block, prepare); -1 when not one. */
+static int block_opt(struct app *a, int ch, bool *seen)
+{
+	switch (ch) {
+	case OPT_PART:
+		a->target.part = optarg;
+		break;
+	case OPT_OFFSET:
+		if (parse_bytes(optarg, &a->target.offset))
+			return usage_error(a->usage, "--offset wants a byte "
+					   "count");
+		a->target.have_offset = true;
+		break;
+	case OPT_LENGTH:
+		if (parse_bytes(optarg, &a->target.length) ||
+		    !a->target.length)
+			return usage_error(a->usage, "--length wants a byte "
+					   "count");
+		break;
+	case OPT_CONSUME:
+		a->consume = true;
+		break;
+	default:
+		return -1;
+	}
+	*seen = true;
+	return 0;
+}
+
+static void hex_id(const uint8_t *id, char *out)
+{
+	for (unsigned i = 0; i < STREAM_CRASH_ID_LEN; i++)
+		sprintf(out + 2 * i, "%02x", id[i]);
+}
+
+static const char *commit_word(const struct blkarea_state *st)
+{
+	static const char *const status[] = {"complete", "cut", "aborted"};
+
+	switch (st->commit_error) {
+	case 0:
+		return status[st->commit.status];
+	case -ENODEV:
+		return "missing";
+	case -ESTALE:
+		return "stale";
+	default:
+		return "damaged";
+	}
+}
+
+/* recv --block: the area's records through the same path as a stream. */
+static int run_block(struct app *a)
+{
+	struct blkhost h;
+	struct report_block rb;
+	const struct blkarea *area = &h.area;
+	const struct blkarea_state *st = &h.st;
+	char id[2 * STREAM_CRASH_ID_LEN + 1], when[64] = "at an unknown time";
+	time_t t;
+	struct tm tm;
+	int code, ret;
+
+	ret = blkhost_open(&h, a->src_arg, a->consume);
+	if (ret) {
+		fprintf(stderr, "tinydump: %s\n", h.msg);
+		return EXIT_ERROR;
+	}
+	ret = blkhost_locate(&h, &a->target);
+	if (!ret)
+		ret = blkhost_inspect(&h);
+	if (ret) {
+		fprintf(stderr, "tinydump: %s\n", h.msg);
+		blkhost_close(&h);
+		return EXIT_ERROR;
+	}
+	hex_id(area->hdr.crash_id, id);
+	t = (time_t)area->hdr.host_time;
+	if (t && localtime_r(&t, &tm))
+		strftime(when, sizeof(when), "on %Y-%m-%d %H:%M:%S", &tm);
+	code = EXIT_NODUMP;
+	switch (st->verdict) {
+	case BLKAREA_UNSIGNED:
+		fprintf(stderr, "tinydump: no dump: %s\n", area->msg);
+		break;
+	case BLKAREA_EMPTY:
+		fprintf(stderr, "tinydump: no dump: %s is empty (prepared or "
+			"reset %s)\n", area->what, when);
+		break;
+	case BLKAREA_CONSUMED:
+		fprintf(stderr, "tinydump: no dump: %s holds crash %s, saved "
+			"already (consumed %s)\n", area->what, id, when);
+		break;
+	default:
+		code = -1;
+		break;
+	}
+	if (code == EXIT_NODUMP) {
+		blkhost_close(&h);
+		return code;
+	}
+	memset(&rb, 0, sizeof(rb));
+	rb.device = a->src_arg;
+	rb.area = area->what;
+	rb.offset = area->offset;
+	rb.length = area->length;
+	rb.generation = area->hdr.generation;
+	rb.commit = commit_word(st);
+	rb.capacity = blkarea_capacity(area);
+	if (st->verdict == BLKAREA_COMMITTED) {
+		rb.stream_bytes = st->commit.stream_bytes;
+		rb.flags = st->commit.flags;
+		rb.error = st->commit.error;
+	} else {
+		/* Unknown length: scan the whole area; other dumps' records
+		 * left there are filtered out by their crash id. */
+		rb.stream_bytes = rb.capacity;
+		a->force_partial = true;
+		fprintf(stderr, "tinydump: %s: crash %s has no commit record "
+			"(%s): the dump was interrupted (power loss, reset or "
+			"hang); reading it as partial\n", area->what, id,
+			rb.commit);
+	}
+	a->in_fd = h.f.fd;
+	a->in_start = area->offset + BLKAREA_STREAM_OFF;
+	a->in_limit = rb.stream_bytes;
+	a->expect_id = area->hdr.crash_id;
+	a->block = &rb;
+	if (!a->quiet)
+		fprintf(stderr, "tinydump: reading crash %s from %s (%" PRIu64
+			" stream bytes)\n", id, area->what, a->in_limit);
+	code = a->in_limit ? run_dump(a) : EXIT_NODUMP;
+	if (a->consume && code != EXIT_ERROR) {
+		ret = blkhost_consume(&h);
+		if (ret) {
+			fprintf(stderr, "tinydump: %s\n", h.msg);
+			code = EXIT_ERROR;
+		} else if (!a->quiet) {
+			fprintf(stderr, "tinydump: %s marked consumed\n",
+				area->what);
+		}
+	}
+	blkhost_close(&h);
+	return code;
+}
+
 static int cmd_recv(struct app *a, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -904,11 +1147,16 @@ static int cmd_recv(struct app *a, int argc, char **argv)
 	    {"udp", required_argument, NULL, OPT_UDP},
 	    {"once", no_argument, NULL, OPT_ONCE},
 	    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+	    {"block", required_argument, NULL, OPT_BLOCK},
+	    {"part", required_argument, NULL, OPT_PART},
+	    {"offset", required_argument, NULL, OPT_OFFSET},
+	    {"length", required_argument, NULL, OPT_LENGTH},
+	    {"consume", no_argument, NULL, OPT_CONSUME},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	bool udp_only = false;
+	bool udp_only = false, block_opts = false, idle_given = false;
 	unsigned long v;
 	int ch, ret;
 
@@ -918,13 +1166,19 @@ static int cmd_recv(struct app *a, int argc, char **argv)
 			return ret;
 		if (!ret)
 			continue;
+		ret = block_opt(a, ch, &block_opts);
+		if (ret > 0)
+			return ret;
+		if (!ret)
+			continue;
 		if (ch == OPT_SERIAL || ch == OPT_TCP || ch == OPT_FILE ||
-		    ch == OPT_UDP) {
+		    ch == OPT_UDP || ch == OPT_BLOCK) {
 			ret = set_source(a,
 					 ch == OPT_SERIAL ? SRC_SERIAL
 					 : ch == OPT_TCP  ? SRC_TCP
 					 : ch == OPT_UDP  ? SRC_UDP
-							  : SRC_FILE,
+					 : ch == OPT_FILE ? SRC_FILE
+							  : SRC_BLOCK,
 					 optarg);
 			if (ret)
 				return ret;
@@ -933,6 +1187,7 @@ static int cmd_recv(struct app *a, int argc, char **argv)
 			a->baud = v;
 		} else if (ch == OPT_IDLE && !parse_number(optarg, 86400, &v)) {
 			a->idle = (double)v;
+			idle_given = true;
 		} else if (ch == OPT_ONCE) {
 			a->once = udp_only = true;
 		} else if (ch == OPT_TIMEOUT &&
@@ -948,13 +1203,22 @@ static int cmd_recv(struct app *a, int argc, char **argv)
 		return usage_error(usage_recv, "unexpected argument");
 	if (a->baud != 115200 && a->src != SRC_SERIAL)
 		return usage_error(usage_recv, "--baud goes with --serial");
+	if (block_opts && a->src != SRC_BLOCK)
+		return usage_error(usage_recv, "--part, --offset, --length and "
+				   "--consume go with --block");
+	if (a->src == SRC_BLOCK && idle_given)
+		return usage_error(usage_recv, "--idle does not go with --block");
+	if (a->target.part && a->target.have_offset)
+		return usage_error(usage_recv, "give --part or --offset, not both");
+	if (a->target.length && !a->target.have_offset)
+		return usage_error(usage_recv, "--length goes with --offset");
 	if (udp_only && a->src != SRC_UDP)
 		return usage_error(usage_recv,
 				   "--once and --timeout go with --udp");
 	if (a->src == SRC_UDP)
 		return run_udp(a);
 	a->console = true;
-	return run_dump(a);
+	return a->src == SRC_BLOCK ? run_block(a) : run_dump(a);
 }
 
 static int cmd_convert(struct app *a, int argc, char **argv)
@@ -981,6 +1245,66 @@ static int cmd_convert(struct app *a, int argc, char **argv)
 	a->src = SRC_FILE;
 	a->src_arg = argv[optind];
 	return run_dump(a);
+}
+
+static int cmd_prepare(struct app *a, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"offset", required_argument, NULL, OPT_OFFSET},
+	    {"length", required_argument, NULL, OPT_LENGTH},
+	    {"part", required_argument, NULL, OPT_PART},
+	    {"force", no_argument, NULL, OPT_FORCE},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	bool seen = false, force = false;
+	struct blkhost h;
+	int ch, ret;
+
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (ch == 'h') {
+			fputs(usage_prepare, stdout);
+			return EXIT_COMPLETE;
+		}
+		if (ch == OPT_FORCE) {
+			force = true;
+			continue;
+		}
+		ret = block_opt(a, ch, &seen);
+		if (ret > 0)
+			return ret;
+		if (ret < 0)
+			return usage_error(usage_prepare, NULL);
+	}
+	if (optind + 1 != argc)
+		return usage_error(usage_prepare, "prepare takes one DEV or IMAGE");
+	if (a->target.part && a->target.have_offset)
+		return usage_error(usage_prepare,
+				   "give --part or --offset, not both");
+	if (a->target.have_offset != !!a->target.length)
+		return usage_error(usage_prepare,
+				   "--offset and --length go together");
+	ret = blkhost_open(&h, argv[optind], true);
+	if (!ret)
+		ret = blkhost_prepare(&h, &a->target, force);
+	if (ret) {
+		fprintf(stderr, "tinydump: %s\n", h.msg);
+		blkhost_close(&h);
+		return EXIT_ERROR;
+	}
+	printf("tinydump: prepared %s: %" PRIu64 " bytes at byte %" PRIu64
+	       " (0x%" PRIx64 "), %" PRIu64 " bytes of stream\n",
+	       h.area.what, h.area.length, h.area.offset, h.area.offset,
+	       blkarea_capacity(&h.area));
+	if (a->target.have_offset)
+		printf("payload options: tinydump.sink=block "
+		       "tinydump.blk=0x%" PRIx64 ",0x%" PRIx64 "\n",
+		       h.area.offset, h.area.length);
+	else
+		printf("payload options: tinydump.sink=block tinydump.part=%s\n",
+		       a->target.part ? a->target.part : CONFIG_PART_DEFAULT);
+	blkhost_close(&h);
+	return EXIT_COMPLETE;
 }
 
 static void print_map(const struct collect *c)
@@ -1081,6 +1405,7 @@ int main(int argc, char **argv)
 	    .baud = 115200,
 	    .idle = DEFAULT_IDLE_S,
 	    .timeout = NETDUMP_SESSION_TIMEOUT_S,
+	    .in_fd = -1,
 	};
 	const char *cmd = argc > 1 ? argv[1] : NULL;
 
@@ -1096,11 +1421,17 @@ int main(int argc, char **argv)
 		return EXIT_COMPLETE;
 	}
 	a.cmd = cmd;
-	if (!strcmp(cmd, "recv"))
+	if (!strcmp(cmd, "recv")) {
+		a.usage = usage_recv;
 		return cmd_recv(&a, argc - 1, argv + 1);
+	}
 	if (!strcmp(cmd, "convert"))
 		return cmd_convert(&a, argc - 1, argv + 1);
 	if (!strcmp(cmd, "info"))
 		return cmd_info(argc - 1, argv + 1);
+	if (!strcmp(cmd, "prepare")) {
+		a.usage = usage_prepare;
+		return cmd_prepare(&a, argc - 1, argv + 1);
+	}
 	return usage_error(usage_main, "unknown command");
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "payload/blkarea.h"
 #include "payload/stream.h"
 
 #define TEXT_RANGES_MAX 200
@@ -286,9 +287,30 @@ static void text_net(const struct report *r, FILE *f)
 		fprintf(f, "sender: no FINISH: its counters are unknown\n");
 }
 
+static void text_block(const struct report *r, FILE *f)
+{
+	const struct report_block *b = r->block;
+
+	if (!b)
+		return;
+	fprintf(f, "block area:  %s (%s), bytes %" PRIu64 "+%" PRIu64
+		   ", generation %" PRIu64 "\n",
+		b->area, b->device, b->offset, b->length, b->generation);
+	fprintf(f, "             %" PRIu64 " of %" PRIu64 " stream bytes read; "
+		   "commit record: %s%s%s\n", b->stream_bytes, b->capacity,
+		b->commit, b->flags & BLKAREA_CMT_F_FULL ? ", the area was full" : "",
+		b->flags & BLKAREA_CMT_F_WRITE_ERROR ? ", a write failed" : "");
+	if (strcmp(b->commit, "complete") && strcmp(b->commit, "cut") &&
+	    strcmp(b->commit, "aborted"))
+		fprintf(f, "             no commit record of this dump: it was "
+			   "interrupted (power loss, reset, hang) and is "
+			   "partial\n");
+}
+
 void report_text(const struct report *r, FILE *f)
 {
 	text_header(r, f);
+	text_block(r, f);
 	text_pages(r, f);
 	text_ranges(f, r->c, &r->c->missing, "missing");
 	text_ranges(f, r->c, &r->c->unreadable, "unreadable");
@@ -407,6 +429,29 @@ static void json_texts(const struct report *r, FILE *f)
 		r->m->ncpus);
 }
 
+static void json_block(const struct report *r, FILE *f)
+{
+	const struct report_block *b = r->block;
+
+	if (!b) {
+		fprintf(f, "  \"block\": null,\n");
+		return;
+	}
+	fprintf(f, "  \"block\": {\"device\": ");
+	dumpmeta_json_str(f, b->device, strlen(b->device));
+	fprintf(f, ", \"area\": ");
+	dumpmeta_json_str(f, b->area, strlen(b->area));
+	fprintf(f,
+		", \"offset\": %" PRIu64 ", \"length\": %" PRIu64
+		", \"generation\": %" PRIu64 ", \"commit\": \"%s\", "
+		"\"stream_bytes\": %" PRIu64 ", \"capacity\": %" PRIu64
+		", \"full\": %s, \"write_error\": %s, \"error\": %" PRId32
+		"},\n",
+		b->offset, b->length, b->generation, b->commit, b->stream_bytes,
+		b->capacity, b->flags & BLKAREA_CMT_F_FULL ? "true" : "false",
+		b->flags & BLKAREA_CMT_F_WRITE_ERROR ? "true" : "false", b->error);
+}
+
 static void json_vmcore(const struct report *r, FILE *f)
 {
 	const struct vmcore_result *v = r->vr;
@@ -511,6 +556,7 @@ void report_json(const struct report *r, FILE *f)
 	json_map(r, f);
 	json_texts(r, f);
 	json_net(r, f);
+	json_block(r, f);
 	json_vmcore(r, f);
 	fprintf(f, "  \"vmcoreinfo\": {\n");
 	dumpmeta_json(r->m, f, 4);

@@ -29,6 +29,32 @@ struct report_net {
 };
 
 /**
+ * struct report_block - where a dump read from a dump area came from
+ * (tinydump recv --block; docs/block.md)
+ * @device:       the disk or image as given
+ * @area:         e.g. "GPT partition 'tinydump' (#3) of mmcblk0"
+ * @offset:       the area's first byte on the device
+ * @length:       its length in bytes
+ * @generation:   the area header's generation
+ * @commit:       "complete", "cut" or "aborted" (the commit record's
+ *                status), or "missing", "stale", "damaged" when there is
+ *                no commit record of this dump (then the dump is partial)
+ * @stream_bytes: record bytes read from the area
+ * @capacity:     record bytes the area can hold
+ * @flags:        the commit record's BLKAREA_CMT_F_* (0 without one)
+ * @error:        the commit record's error (0 without one)
+ */
+struct report_block {
+	const char *device;
+	const char *area;
+	uint64_t offset, length, generation;
+	const char *commit;
+	uint64_t stream_bytes, capacity;
+	uint32_t flags;
+	int32_t error;
+};
+
+/**
  * struct report - everything a report says
  * @c:        the collector, after collect_finish()
  * @m:        its parsed notes
@@ -37,6 +63,7 @@ struct report_net {
  * @vmcore:   file name of the vmcore in the directory, or NULL
  * @vr:       what its writer did, or NULL
  * @net:      the network transfer, or NULL for other inputs
+ * @block:    the dump area it was read from, or NULL
  */
 struct report {
 	const struct collect *c;
@@ -46,6 +73,7 @@ struct report {
 	const char *vmcore;
 	const struct vmcore_result *vr;
 	const struct report_net *net;
+	const struct report_block *block;
 };
 
 /**

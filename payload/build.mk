@@ -11,3 +11,5 @@ shared-y += payload/stream_enc.c payload/stream_dec.c payload/frame.c
 shared-y += payload/dmesg.c
 shared-y += payload/kvaddr.c payload/pagefilter.c
 payload-y += payload/devices.c
+# Block dumps: GPT reader, dump area layout, the block sink (docs/block.md).
+shared-y += payload/crc32.c payload/gpt.c payload/blkarea.c payload/sink_block.c

@@ -163,6 +163,34 @@ int config_parse_u64(const char *s, size_t len, uint64_t *out)
 	return 0;
 }
 
+int config_parse_size(const char *s, size_t len, uint64_t *out)
+{
+	unsigned shift = 0;
+	size_t n;
+	uint64_t v;
+
+	if (!s || !out || !len)
+		return -EINVAL;
+	n = config_scan_u64(s, len, &v);
+	if (!n)
+		return -EINVAL;
+	if (n + 1 == len) {
+		/* memparse()'s binary suffixes: K, M, G, T. */
+		static const char suffixes[] = "KMGT";
+		const char *p = memchr(suffixes, s[n] & ~0x20, 4);
+
+		if (!p)
+			return -EINVAL;
+		shift = 10u * (unsigned)(p - suffixes + 1);
+	} else if (n != len) {
+		return -EINVAL;
+	}
+	if (shift && v > (UINT64_MAX >> shift))
+		return -EINVAL;
+	*out = v << shift;
+	return 0;
+}
+
 /* Setters: NULL when the value is taken, else what was expected. */
 
 static bool config_val_is(const struct config_arg *a, const char *word)
@@ -275,6 +303,52 @@ static const char *set_debug(struct tinydump_config *c,
 	return NULL;
 }
 
+static const char *set_part(struct tinydump_config *c,
+			    const struct config_arg *a)
+{
+	char name[CONFIG_PART_LEN];
+
+	if (config_string(a, name, sizeof(name)))
+		return "a GPT partition name of 1 to 36 characters";
+	for (size_t i = 0; name[i]; i++)
+		if ((unsigned char)name[i] < 0x21 || (unsigned char)name[i] > 0x7e)
+			return "a GPT partition name of 1 to 36 characters";
+	memcpy(c->part, name, sizeof(name));
+	return NULL;
+}
+
+static const char *set_blk(struct tinydump_config *c,
+			   const struct config_arg *a)
+{
+	static const char *const expected =
+		"OFFSET,LENGTH in bytes (K, M, G suffixes), LENGTH not 0";
+	const char *comma;
+	uint64_t off, len;
+	size_t n;
+
+	if (!a->val)
+		return expected;
+	comma = memchr(a->val, ',', a->val_len);
+	if (!comma)
+		return expected;
+	n = (size_t)(comma - a->val);
+	if (config_parse_size(a->val, n, &off) ||
+	    config_parse_size(comma + 1, a->val_len - n - 1, &len) || !len ||
+	    off + len < off)
+		return expected;
+	c->blk_offset = off;
+	c->blk_length = len;
+	return NULL;
+}
+
+static const char *set_blkdev(struct tinydump_config *c,
+			      const struct config_arg *a)
+{
+	if (config_string(a, c->blkdev, sizeof(c->blkdev)))
+		return "a device tree path or alias, under 128 characters";
+	return NULL;
+}
+
 static const struct config_key {
 	const char *name;	/* after "tinydump." */
 	const char *(*set)(struct tinydump_config *c,
@@ -288,6 +362,9 @@ static const struct config_key {
 	{ "serial", set_serial },
 	{ "dmesg_lines", set_dmesg_lines },
 	{ "debug", set_debug },
+	{ "part", set_part },
+	{ "blk", set_blk },
+	{ "blkdev", set_blkdev },
 };
 
 void config_defaults(struct tinydump_config *c)
@@ -302,6 +379,10 @@ void config_defaults(struct tinydump_config *c)
 	c->uart_clock = 0;
 	c->serial = SERIAL_BINARY;
 	c->dmesg_lines = CONFIG_DMESG_LINES_DEFAULT;
+	memcpy(c->part, CONFIG_PART_DEFAULT, sizeof(CONFIG_PART_DEFAULT));
+	c->blk_offset = 0;
+	c->blk_length = 0;
+	c->blkdev[0] = '\0';
 }
 
 /* A bounded string builder for the report messages. */

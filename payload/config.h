@@ -30,6 +30,11 @@ enum serial_mode {
 
 #define CONFIG_SINKS_LEN 64
 #define CONFIG_DEBUG_LEN 32
+/* A GPT partition name is 36 UTF-16 units (UEFI 2.10 §5.3.3); ours are ASCII. */
+#define CONFIG_PART_LEN 37
+#define CONFIG_PART_DEFAULT "tinydump"
+/* A DT path or alias, e.g. "/soc/mmc@ff160000" or "mmc0". */
+#define CONFIG_BLKDEV_LEN 128
 #define CONFIG_LEVEL_MAX 31
 #define CONFIG_LEVEL_DEFAULT 31	/* makedumpfile -d 31: zero, cache, user, free pages out */
 #define CONFIG_DMESG_LINES_DEFAULT 40
@@ -45,6 +50,10 @@ struct tinydump_config {
 	enum serial_mode serial;	/* tinydump.serial=binary|ascii */
 	unsigned dmesg_lines;		/* tinydump.dmesg_lines=, default 40 */
 	char debug[CONFIG_DEBUG_LEN];	/* tinydump.debug=, test hooks */
+	char part[CONFIG_PART_LEN];	/* tinydump.part=, GPT name; "tinydump" */
+	uint64_t blk_offset;		/* tinydump.blk=OFFSET,LENGTH in bytes; */
+	uint64_t blk_length;		/* length 0: no raw range given */
+	char blkdev[CONFIG_BLKDEV_LEN];	/* tinydump.blkdev=, "" = not given */
 	unsigned unknown;		/* unknown keys and bad values seen */
 };
 
@@ -95,6 +104,14 @@ int config_parse(struct tinydump_config *c, const char *bootargs,
  * value overflows 64 bits (then *@out is not written).
  */
 size_t config_scan_u64(const char *s, size_t len, uint64_t *out);
+
+/**
+ * config_parse_size() - a byte count as the kernel's memparse() reads one:
+ * a number (decimal or "0x" hex) with an optional K, M, G or T suffix
+ * (binary multiples, either case), all of @s[0..@len).
+ * Return: 0, -EINVAL for a malformed or overflowing size.
+ */
+int config_parse_size(const char *s, size_t len, uint64_t *out);
 
 /**
  * config_parse_u64() - the same, but all of @s[0..@len) must be the number.

@@ -522,16 +522,23 @@ static bool sink_listed(const char *list, const char *name)
 	return false;
 }
 
+/* The sink names tinydump.sink= knows (docs/config.md). */
+static const char *const known_sinks[] = { "serial", "block", "net" };
+
 static void report_unknown_sinks(const char *list)
 {
 	for (const char *p = list; *p;) {
 		const char *end = strchr(p, ',');
 		size_t len = end ? (size_t)(end - p) : strlen(p);
+		bool known = false;
 
-		if (len && !(len == 6 && !strncmp(p, "serial", 6)) &&
-		    !(len == 3 && !strncmp(p, "net", 3)))
+		for (size_t i = 0; i < ARRAY_SIZE(known_sinks); i++)
+			known |= len == strlen(known_sinks[i]) &&
+				 !strncmp(p, known_sinks[i], len);
+		if (len && !known)
 			log_printf("dump: unknown sink '%.*s' in tinydump.sink= "
-				   "(known: serial, net): ignored\n", (int)len, p);
+				   "(known: serial, block, net): ignored\n",
+				   (int)len, p);
 		p += len + (end ? 1 : 0);
 	}
 }

@@ -11,7 +11,10 @@ python3 python3-pytest cpio kexec-tools makedumpfile libfdt1 clang llvm \
 libclang-rt-14-dev"
 # libfdt-dev is not co-installable across architectures: the arm64 one gives
 # the payload its libfdt.a and everyone the headers; the host links libfdt1.
-ARM64_PKGS="libfdt-dev:arm64 liblz4-dev:arm64"
+# zlib1g-dev:arm64 (with liblz4-dev:arm64 and libfdt's arm64 runtime) lets
+# the host tools be built for the board: make O=build-arm64
+# HOSTCC=aarch64-linux-gnu-gcc host-tools (docs/block.md).
+ARM64_PKGS="libfdt-dev:arm64 liblz4-dev:arm64 zlib1g-dev:arm64"
 
 SUDO=""
 if [ "$(id -u)" != 0 ]; then

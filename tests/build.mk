@@ -4,6 +4,8 @@
 unit-support-y += tests/unit/check.c tests/unit/fake_mmio.c
 # The Cadence GEM register model (tests/unit/test_gem*.c).
 unit-support-y += tests/unit/gem_model.c
+# An in-memory block device with a write log (test_gpt, test_sink_block, ...).
+unit-support-y += tests/unit/ramdisk.c tests/unit/gptbuild.c
 # The fixture generator's library, for tests/unit/test_fixture.c.
 unit-support-y += host-tools/fixture_lib.c
 # The host tool's receiving and writing code (tests/unit/test_vmcore_writer.c).
@@ -17,3 +19,5 @@ unit-support-y += tests/unit/virtio_model.c tests/unit/fdt_build.c
 $(O)/tests/test_gem32: UNIT_LDFLAGS := -no-pie
 # The reliable dump protocol's receiver core (tests/unit/test_netdump.c).
 unit-support-y += host-tools/netdump_rx.c
+# Block dumps on the host: a blk_dev over a file, areas (test_sink_block.c).
+unit-support-y += host-tools/blkfile.c host-tools/blkhost.c

@@ -43,6 +43,10 @@ static void test_defaults(void)
 	CHECK_EQ(c.serial, SERIAL_BINARY);
 	CHECK_EQ(c.dmesg_lines, 40);
 	CHECK_STR(c.debug, "");
+	CHECK_STR(c.part, "tinydump");
+	CHECK_EQ(c.blk_offset, 0);
+	CHECK_EQ(c.blk_length, 0);	/* no raw range */
+	CHECK_STR(c.blkdev, "");
 	CHECK_EQ(c.unknown, 0);
 }
 
@@ -265,6 +269,82 @@ static void test_numbers(void)
 	CHECK_EQ(config_scan_u64(NULL, 3, &v), 0);
 }
 
+static void test_block_keys(void)
+{
+	struct tinydump_config c;
+	struct reports r = { 0 };
+	char long_path[200];
+	uint64_t v;
+
+	config_defaults(&c);
+	CHECK_EQ(config_parse(&c, "root=/dev/mmcblk0p2 tinydump.sink=serial,block "
+			      "tinydump.part=crashdump tinydump.blk=0x100000,64M "
+			      "tinydump.blkdev=/soc/mmc@ff160000",
+			      report, &r), 0);
+	CHECK_EQ(r.n, 0);
+	CHECK_STR(c.sinks, "serial,block");
+	CHECK_STR(c.part, "crashdump");
+	CHECK_EQ(c.blk_offset, 0x100000);
+	CHECK_EQ(c.blk_length, 64ull << 20);
+	CHECK_STR(c.blkdev, "/soc/mmc@ff160000");
+	/* Decimal, suffixes either case, an alias for the device. */
+	CHECK_EQ(config_parse(&c, "tinydump.blk=1048576,4k tinydump.blkdev=mmc0 "
+			      "tinydump.part=abcdefghijklmnopqrstuvwxyz0123456789",
+			      report, &r), 0);
+	CHECK_EQ(r.n, 0);
+	CHECK_EQ(c.blk_offset, 1048576);
+	CHECK_EQ(c.blk_length, 4096);
+	CHECK_STR(c.blkdev, "mmc0");
+	CHECK_STR(c.part, "abcdefghijklmnopqrstuvwxyz0123456789");
+	CHECK_EQ(config_parse(&c, "tinydump.blk=0x1G,0x2g", report, &r), 0);
+	CHECK_EQ(c.blk_offset, 1ull << 30);
+	CHECK_EQ(c.blk_length, 2ull << 30);
+
+	/* Bad values keep what was there and say what was expected. */
+	config_defaults(&c);
+	CHECK_EQ(config_parse(&c, "tinydump.blk=4096", report, &r), 0);
+	CHECK_STR(r.last, "tinydump: ignoring tinydump.blk=4096: expected "
+			  "OFFSET,LENGTH in bytes (K, M, G suffixes), LENGTH "
+			  "not 0");
+	CHECK_EQ(config_parse(&c, "tinydump.blk=0,0 tinydump.blk=1M,2X "
+			      "tinydump.blk=,1M tinydump.blk=1M, "
+			      "tinydump.blk=0xffffffffffffffff,1 "
+			      "tinydump.blk=1,20000000T tinydump.blk",
+			      report, &r), 0);
+	CHECK_EQ(r.n, 8);
+	CHECK_EQ(c.blk_offset, 0);
+	CHECK_EQ(c.blk_length, 0);
+	CHECK_EQ(config_parse(&c, "tinydump.part=abcdefghijklmnopqrstuvwxyz0123456789x",
+			      report, &r), 0);
+	CHECK_STR(r.last, "tinydump: ignoring tinydump.part=abcdefghijklmnopqr"
+			  "stuvwxyz0123456789x: expected a GPT partition name "
+			  "of 1 to 36 characters");
+	CHECK_EQ(config_parse(&c, "\"tinydump.part=a b\" tinydump.part=",
+			      report, &r), 0);
+	CHECK_EQ(r.n, 11);
+	CHECK_STR(c.part, "tinydump");
+	memset(long_path, 'a', sizeof(long_path));
+	memcpy(long_path, "tinydump.blkdev=/", 17);
+	long_path[sizeof(long_path) - 1] = '\0';
+	CHECK_EQ(config_parse(&c, long_path, report, &r), 0);
+	CHECK_EQ(r.n, 12);
+	CHECK_STR(c.blkdev, "");
+	CHECK_EQ(c.unknown, 12);
+
+	/* The size parser itself. */
+	CHECK_EQ(config_parse_size("512", 3, &v), 0);
+	CHECK_EQ(v, 512);
+	CHECK_EQ(config_parse_size("0x10M", 5, &v), 0);
+	CHECK_EQ(v, 16ull << 20);
+	CHECK_EQ(config_parse_size("3t", 2, &v), 0);
+	CHECK_EQ(v, 3ull << 40);
+	CHECK_EQ(config_parse_size("16777215T", 9, &v), 0);
+	CHECK_EQ(config_parse_size("16777216T", 9, &v), -EINVAL);
+	CHECK_EQ(config_parse_size("1KB", 3, &v), -EINVAL);
+	CHECK_EQ(config_parse_size("K", 1, &v), -EINVAL);
+	CHECK_EQ(config_parse_size("", 0, &v), -EINVAL);
+}
+
 int main(void)
 {
 	test_defaults();
@@ -273,5 +353,6 @@ int main(void)
 	test_quotes();
 	test_next_and_find();
 	test_numbers();
+	test_block_keys();
 	return check_summary("test_config");
 }
