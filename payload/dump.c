@@ -23,6 +23,8 @@
 #include "payload/frame.h"
 #include "payload/log.h"
 #include "payload/sink.h"
+#include "payload/devices.h"
+#include "payload/sink_block.h"
 #include "payload/sink_serial.h"
 #include "payload/stream_enc.h"
 #include "payload/version.h"
@@ -32,6 +34,9 @@
 
 /* Every buffer the dump uses, sized up front (docs/memory.md). */
 struct dump_buffers {
+	/* the block sink's staging (first: the most aligned) */
+	uint8_t blk_stage[BLOCK_SINK_STAGE_SIZE]
+		__attribute__((aligned(BLOCK_SINK_STAGE_ALIGN)));
 	uint8_t record[STREAM_ENC_BUF_SIZE];	/* one record being built */
 	uint8_t stage[DUMP_STAGE_SIZE] __attribute__((aligned(16)));
 	LZ4_stream_t lz4;			/* LZ4_compress_fast_extState */
@@ -65,6 +70,8 @@ struct dump {
 	int nnomap;
 	struct sink_set sinks;
 	struct serial_sink serial;
+	struct block_sink block;
+	struct blkarea area;		/* the block sink's target */
 	struct stream_enc enc;
 	struct engine engine;
 	uint64_t total_pages, done_pages, faulted_pages;
@@ -543,6 +550,32 @@ static void report_unknown_sinks(const char *list)
 	}
 }
 
+/* devices_find_blk()'s question: does this disk hold our dump area? */
+static int accept_blk(void *ctx, struct blk_dev *dev)
+{
+	struct dump *d = ctx;
+
+	return block_target_find(&d->area, dev, d->in->cfg, d->buf->blk_stage,
+				 sizeof(d->buf->blk_stage));
+}
+
+static void setup_block(struct dump *d)
+{
+	struct blk_dev *dev;
+	int ret = devices_find_blk(d->in->dev, d->in->cfg->blkdev, accept_blk, d,
+				   &dev);
+
+	if (!ret)
+		ret = block_sink_init(&d->block, &d->area, d->buf->blk_stage,
+				      sizeof(d->buf->blk_stage));
+	if (ret) {
+		log_printf("dump: block sink: no dump area on any disk (%d): "
+			   "nothing written to disks\n", ret);
+		return;
+	}
+	d->sinks.sink[d->sinks.n++] = &d->block.sink;
+}
+
 static void setup_sinks(struct dump *d)
 {
 	const struct tinydump_config *cfg = d->in->cfg;
@@ -557,6 +590,8 @@ static void setup_sinks(struct dump *d)
 		else
 			log_printf("dump: serial sink: no console UART\n");
 	}
+	if (sink_listed(cfg->sinks, "block"))
+		setup_block(d);
 }
 
 /* --- pages ---------------------------------------------------------------- */
@@ -742,6 +777,9 @@ static void summary(struct dump *d, unsigned status, int error)
 		log_printf("dump: serial: %lu record bytes, %lu bytes on the wire\n",
 			   (unsigned long)d->serial.sink.bytes,
 			   (unsigned long)d->serial.wire_bytes);
+	if (d->block.sink.ops && d->block.sink.bytes)
+		log_printf("dump: block: %lu record bytes to %s\n",
+			   (unsigned long)d->block.sink.bytes, d->area.dev->name);
 	if (error)
 		log_printf("dump: stopped by error %d\n", error);
 	if (d->have_pf && (d->pf.stats.unreadable || d->pf.stats.bad_buddy_order ||
