@@ -282,6 +282,8 @@ void payload_main(uintptr_t dtb, unsigned entry_el, uintptr_t load_base)
 		.dev = &p.dev,
 	};
 	dump_run(&in);
+	log_printf("mmu: %u of %u translation tables used\n", p.mmu->tables_used,
+		   p.mmu->tables_total);
 	log_printf("tinydump: done\n");
 	system_exit();
 }
