@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "drivers/blk.h"
+#include "drivers/mmc/sdhci.h"
 #include "drivers/net/cadence_gem.h"
 #include "drivers/net/nic.h"
 #include "drivers/pci/pci.h"
@@ -24,11 +25,13 @@ const struct uart_driver *const uart_drivers[] = {
 /* Block devices described by the device tree. */
 const struct blk_driver *const blk_drivers[] = {
 	&virtio_blk_driver,
+	&sdhci_driver,
 	NULL,
 };
 
 /* Block devices found by the PCI scan. */
 const struct pci_blk_driver *const pci_blk_drivers[] = {
+	&sdhci_pci_driver,
 	NULL,
 };
 

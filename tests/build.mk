@@ -17,3 +17,9 @@ unit-support-y += tests/unit/virtio_model.c tests/unit/fdt_build.c
 $(O)/tests/test_gem32: UNIT_LDFLAGS := -no-pie
 # The reliable dump protocol's receiver core (tests/unit/test_netdump.c).
 unit-support-y += host-tools/netdump_rx.c
+# The SDHCI controller and SD/eMMC card model (tests/unit/test_sdhci.c,
+# test_mmc.c).  32-bit SDMA and ADMA2 addresses are host pointers, which
+# fit in 32 bits only in a binary linked without PIE (as test_gem32).
+unit-support-y += tests/unit/fake_sdhci.c
+$(O)/tests/test_sdhci: UNIT_LDFLAGS := -no-pie
+$(O)/tests/test_mmc: UNIT_LDFLAGS := -no-pie
