@@ -9,3 +9,6 @@ shared-y += drivers/virtio/virtio_net.c
 shared-y += drivers/pci/ecam.c
 shared-y += drivers/net/cadence_gem.c drivers/net/nic_pool.c
 shared-y += drivers/mmc/mmc.c drivers/mmc/sdhci.c
+# The SD/MMC stack is cold code (card set-up, then transfers that wait on
+# the card): built for size, which saves about 3.5 KiB of image_size.
+$(O)/payload/drivers/mmc/%.o: PAYLOAD_CFLAGS += -Os

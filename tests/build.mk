@@ -21,3 +21,9 @@ $(O)/tests/test_gem32: UNIT_LDFLAGS := -no-pie
 unit-support-y += host-tools/netdump_rx.c
 # Block dumps on the host: a blk_dev over a file, areas (test_sink_block.c).
 unit-support-y += host-tools/blkfile.c host-tools/blkhost.c
+# The SDHCI controller and SD/eMMC card model (tests/unit/test_sdhci.c,
+# test_mmc.c).  32-bit SDMA and ADMA2 addresses are host pointers, which
+# fit in 32 bits only in a binary linked without PIE (as test_gem32).
+unit-support-y += tests/unit/fake_sdhci.c
+$(O)/tests/test_sdhci: UNIT_LDFLAGS := -no-pie
+$(O)/tests/test_mmc: UNIT_LDFLAGS := -no-pie
