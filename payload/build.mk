@@ -8,3 +8,6 @@ shared-y += payload/crc32c.c payload/elfcore.c payload/vmcoreinfo.c
 shared-y += payload/stream_enc.c payload/stream_dec.c payload/frame.c
 shared-y += payload/dmesg.c
 shared-y += payload/kvaddr.c payload/pagefilter.c
+# The UDP/IPv4 stack, netconsole and the dump's datagram link (docs/net.md).
+shared-y += payload/net/netcfg.c payload/net/net.c payload/net/arp.c
+shared-y += payload/net/netconsole.c payload/net/udp_link.c

@@ -275,6 +275,25 @@ static const char *set_debug(struct tinydump_config *c,
 	return NULL;
 }
 
+static const char *set_netdev(struct tinydump_config *c,
+			      const struct config_arg *a)
+{
+	if (config_string(a, c->netdev, sizeof(c->netdev)))
+		return "a device tree path or alias, under 128 characters";
+	return NULL;
+}
+
+static const char *set_port(struct tinydump_config *c,
+			    const struct config_arg *a)
+{
+	uint32_t v;
+
+	if (config_u32(a, 1, UINT16_MAX, &v))
+		return "a UDP port 1..65535";
+	c->port = (uint16_t)v;
+	return NULL;
+}
+
 static const struct config_key {
 	const char *name;	/* after "tinydump." */
 	const char *(*set)(struct tinydump_config *c,
@@ -288,6 +307,8 @@ static const struct config_key {
 	{ "serial", set_serial },
 	{ "dmesg_lines", set_dmesg_lines },
 	{ "debug", set_debug },
+	{ "netdev", set_netdev },
+	{ "port", set_port },
 };
 
 void config_defaults(struct tinydump_config *c)
@@ -302,6 +323,7 @@ void config_defaults(struct tinydump_config *c)
 	c->uart_clock = 0;
 	c->serial = SERIAL_BINARY;
 	c->dmesg_lines = CONFIG_DMESG_LINES_DEFAULT;
+	c->port = CONFIG_PORT_DEFAULT;
 }
 
 /* A bounded string builder for the report messages. */

@@ -30,6 +30,10 @@ enum serial_mode {
 
 #define CONFIG_SINKS_LEN 64
 #define CONFIG_DEBUG_LEN 32
+/* A DT path or alias; Linux's own paths are far shorter than this. */
+#define CONFIG_NETDEV_LEN 128
+/* The dump's UDP port (tinydump.port=): next to netconsole's 6665/6666. */
+#define CONFIG_PORT_DEFAULT 6667
 #define CONFIG_LEVEL_MAX 31
 #define CONFIG_LEVEL_DEFAULT 31	/* makedumpfile -d 31: zero, cache, user, free pages out */
 #define CONFIG_DMESG_LINES_DEFAULT 40
@@ -45,6 +49,8 @@ struct tinydump_config {
 	enum serial_mode serial;	/* tinydump.serial=binary|ascii */
 	unsigned dmesg_lines;		/* tinydump.dmesg_lines=, default 40 */
 	char debug[CONFIG_DEBUG_LEN];	/* tinydump.debug=, test hooks */
+	char netdev[CONFIG_NETDEV_LEN];	/* tinydump.netdev=, "": first NIC */
+	uint16_t port;			/* tinydump.port=, default 6667 */
 	unsigned unknown;		/* unknown keys and bad values seen */
 };
 
