@@ -13,3 +13,6 @@ shared-y += payload/kvaddr.c payload/pagefilter.c
 payload-y += payload/devices.c
 # Block dumps: GPT reader, dump area layout, the block sink (docs/block.md).
 shared-y += payload/crc32.c payload/gpt.c payload/blkarea.c payload/sink_block.c
+# The UDP/IPv4 stack, netconsole and the dump's datagram link (docs/net.md).
+shared-y += payload/net/netcfg.c payload/net/net.c payload/net/arp.c
+shared-y += payload/net/netconsole.c payload/net/udp_link.c

@@ -349,6 +349,25 @@ static const char *set_blkdev(struct tinydump_config *c,
 	return NULL;
 }
 
+static const char *set_netdev(struct tinydump_config *c,
+			      const struct config_arg *a)
+{
+	if (config_string(a, c->netdev, sizeof(c->netdev)))
+		return "a device tree path or alias, under 128 characters";
+	return NULL;
+}
+
+static const char *set_port(struct tinydump_config *c,
+			    const struct config_arg *a)
+{
+	uint32_t v;
+
+	if (config_u32(a, 1, UINT16_MAX, &v))
+		return "a UDP port 1..65535";
+	c->port = (uint16_t)v;
+	return NULL;
+}
+
 static const struct config_key {
 	const char *name;	/* after "tinydump." */
 	const char *(*set)(struct tinydump_config *c,
@@ -365,6 +384,8 @@ static const struct config_key {
 	{ "part", set_part },
 	{ "blk", set_blk },
 	{ "blkdev", set_blkdev },
+	{ "netdev", set_netdev },
+	{ "port", set_port },
 };
 
 void config_defaults(struct tinydump_config *c)
@@ -383,6 +404,7 @@ void config_defaults(struct tinydump_config *c)
 	c->blk_offset = 0;
 	c->blk_length = 0;
 	c->blkdev[0] = '\0';
+	c->port = CONFIG_PORT_DEFAULT;
 }
 
 /* A bounded string builder for the report messages. */

@@ -35,6 +35,11 @@ enum serial_mode {
 #define CONFIG_PART_DEFAULT "tinydump"
 /* A DT path or alias, e.g. "/soc/mmc@ff160000" or "mmc0". */
 #define CONFIG_BLKDEV_LEN 128
+/* A DT path or alias; Linux's own paths are far shorter than this. */
+#define CONFIG_NETDEV_LEN 128
+/* The dump's UDP port (tinydump.port=): the reliable protocol's own
+ * (payload/netdump.h NETDUMP_PORT_DEFAULT, docs/netdump-protocol.md). */
+#define CONFIG_PORT_DEFAULT 21572
 #define CONFIG_LEVEL_MAX 31
 #define CONFIG_LEVEL_DEFAULT 31	/* makedumpfile -d 31: zero, cache, user, free pages out */
 #define CONFIG_DMESG_LINES_DEFAULT 40
@@ -54,6 +59,8 @@ struct tinydump_config {
 	uint64_t blk_offset;		/* tinydump.blk=OFFSET,LENGTH in bytes; */
 	uint64_t blk_length;		/* length 0: no raw range given */
 	char blkdev[CONFIG_BLKDEV_LEN];	/* tinydump.blkdev=, "" = not given */
+	char netdev[CONFIG_NETDEV_LEN];	/* tinydump.netdev=, "": first NIC */
+	uint16_t port;			/* tinydump.port=, default 21572 */
 	unsigned unknown;		/* unknown keys and bad values seen */
 };
 

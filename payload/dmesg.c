@@ -130,11 +130,30 @@ static int read_u16(const struct dmesg *dm, uint64_t va, uint16_t *v)
 	return 0;
 }
 
+/*
+ * Record metadata for dmesg_next_record(), beyond what VMCOREINFO names.
+ * Linux 5.10+ kernel/printk/printk_ringbuffer.h, struct printk_info:
+ * u16 text_len; u8 facility; u8 flags:5, level:3; u32 caller_id.  Linux
+ * 3.5-5.9 kernel/printk/printk.c, struct printk_log (3.5-3.10: struct
+ * log): u16 len, text_len, dict_len; u8 facility; u8 flags:5, level:3.
+ * Bit-fields fill a byte from its least significant bit on little-endian
+ * arm64 (AAPCS64 "Bit-fields"), so flags is bits 0-4 and level bits 5-7.
+ * LOG_CONT is 8 in both (enum printk_info_flags / enum log_flags).
+ */
+#define REC_LOCKLESS_FAC_AFTER_TLEN 2u
+#define REC_LOCKLESS_CALLER_AFTER_TLEN 4u
+#define REC_LOG_FAC_AFTER_TLEN 4u
+#define REC_LOG_FAC_AFTER_DLEN 2u
+#define REC_FLAGS_MASK 0x1fu
+#define REC_LEVEL_SHIFT 5u
+#define REC_LOG_CONT 8u
+
 /* One record to print: its timestamp and where its text is. */
 struct dmesg_rec {
 	uint64_t ts;
 	uint64_t text_va;
 	uint32_t text_len;
+	uint64_t meta_va;	/* printk_info or printk_log header */
 };
 
 /*
@@ -176,6 +195,7 @@ static int next_lockless(const struct dmesg *dm, struct dmesg_cursor *cur,
 		r->ts = ts;
 		r->text_va = 0;
 		r->text_len = 0;
+		r->meta_va = info;
 		begin &= dm->size - 1;
 		next &= dm->size - 1;
 		if (begin == next) {
@@ -239,6 +259,7 @@ static int next_structured(const struct dmesg *dm, struct dmesg_cursor *cur,
 	r->ts = ts;
 	r->text_va = hdr + dm->log_sz;
 	r->text_len = tlen;
+	r->meta_va = hdr;
 	room = (uint64_t)dm->buf_len - cur->idx - dm->log_sz;
 	if (tlen > room) {
 		r->text_len = (uint32_t)room;
@@ -273,9 +294,15 @@ static int next_structured(const struct dmesg *dm, struct dmesg_cursor *cur,
 static int next_record(const struct dmesg *dm, struct dmesg_cursor *cur,
 		       struct dmesg_stats *st, struct dmesg_rec *r)
 {
+	int got;
+
 	if (dm->kind == DMESG_LOCKLESS)
-		return next_lockless(dm, cur, st, r);
-	return next_structured(dm, cur, st, r);
+		got = next_lockless(dm, cur, st, r);
+	else
+		got = next_structured(dm, cur, st, r);
+	if (got)
+		cur->nrec++;
+	return got;
 }
 
 /* Decimal, right-aligned in @width with @pad; returns the length. */
@@ -352,6 +379,7 @@ int dmesg_next_chunk(struct dmesg *dm, char *out, size_t cap, size_t *len,
 	if (!dm->in_record) {
 		struct dmesg_rec r;
 
+		dm->raw_left = 0;
 		if (!next_record(dm, &dm->cur, &dm->stats, &r))
 			return 0;
 		start_record(dm, &r);
@@ -421,6 +449,69 @@ void dmesg_rewind(struct dmesg *dm)
 		return;
 	cursor_start(dm, &dm->cur);
 	dm->in_record = false;
+	dm->raw_left = 0;
+}
+
+int dmesg_next_record(struct dmesg *dm, struct dmesg_record *rec)
+{
+	struct dmesg_rec r;
+	uint8_t meta[2];
+
+	if (!dm || !rec || dm->kind == DMESG_NONE)
+		return -EINVAL;
+	dm->in_record = false;
+	dm->raw_left = 0;
+	if (!next_record(dm, &dm->cur, &dm->stats, &r))
+		return 0;
+	dm->stats.records++;
+	memset(rec, 0, sizeof(*rec));
+	rec->ts_nsec = r.ts;
+	rec->text_len = r.text_len;
+	rec->seq = dm->cur.nrec - 1;
+	rec->level = DMESG_LEVEL_UNKNOWN;
+	if (dm->has_seq) {
+		if (read_u64(dm, r.meta_va + dm->off_seq, &rec->seq))
+			dm->stats.read_errors++;
+		else
+			rec->seq_known = true;
+	}
+	if (dm->has_meta) {
+		if (read_va(dm, r.meta_va + dm->off_fac, meta, sizeof(meta))) {
+			dm->stats.read_errors++;
+		} else {
+			rec->facility = meta[0];
+			rec->level = (uint8_t)(meta[1] >> REC_LEVEL_SHIFT);
+			rec->cont = (meta[1] & REC_FLAGS_MASK) & REC_LOG_CONT;
+			rec->meta_known = true;
+		}
+	}
+	dm->raw_va = r.text_va;
+	dm->raw_left = r.text_len;
+	return 1;
+}
+
+int dmesg_read_text(struct dmesg *dm, void *buf, size_t cap)
+{
+	uint32_t n;
+
+	if (!dm || !buf || dm->kind == DMESG_NONE)
+		return -EINVAL;
+	if (!dm->raw_left || !cap)
+		return 0;
+	/* Within one piece, so a failure cuts no more than it. */
+	n = DMESG_PIECE - (uint32_t)(dm->raw_va & (DMESG_PIECE - 1));
+	if (n > dm->raw_left)
+		n = dm->raw_left;
+	if (n > cap)
+		n = (uint32_t)cap;
+	if (read_va(dm, dm->raw_va, buf, n)) {
+		dm->stats.read_errors++;
+		dm->raw_left = 0;
+		return 0;
+	}
+	dm->raw_va += n;
+	dm->raw_left -= n;
+	return (int)n;
 }
 
 int dmesg_count_records(const struct dmesg *dm, uint64_t *n)
@@ -447,6 +538,7 @@ int64_t dmesg_skip_records(struct dmesg *dm, uint64_t n)
 	if (!dm || dm->kind == DMESG_NONE)
 		return -EINVAL;
 	dm->in_record = false;
+	dm->raw_left = 0;
 	for (i = 0; i < n; i++)
 		if (!next_record(dm, &dm->cur, &dm->stats, &r))
 			break;
@@ -507,7 +599,7 @@ static int init_lockless(struct dmesg *dm, const struct vmcoreinfo *vi,
 	uint32_t rb_sz = 0, dr_sz = 0, tr_sz = 0, desc_sz, info_sz;
 	uint32_t o_desc_ring, o_text_ring, o_count_bits, o_descs, o_infos;
 	uint32_t o_head, o_tail, o_size_bits, o_data, o_counter;
-	uint32_t o_sv, o_lpos, o_begin, o_next, o_ts, o_tlen;
+	uint32_t o_sv, o_lpos, o_begin, o_next, o_ts, o_tlen, o_seq, o_caller;
 	uint32_t count_bits, size_bits;
 	uint64_t prb, desc_ring, text_ring, head, tail, dist;
 
@@ -580,6 +672,19 @@ static int init_lockless(struct dmesg *dm, const struct vmcoreinfo *vi,
 	dm->off_ts = o_ts;
 	dm->off_tlen = o_tlen;
 
+	/* Optional: only dmesg_next_record() uses them. */
+	if (!get_off(vi, "printk_info", "seq", &o_seq) &&
+	    field_fits(o_seq, 8, info_sz)) {
+		dm->has_seq = true;
+		dm->off_seq = o_seq;
+	}
+	/* The bit-field byte has no OFFSET(); caller_id right after pins it. */
+	if (!get_off(vi, "printk_info", "caller_id", &o_caller) &&
+	    o_caller == o_tlen + REC_LOCKLESS_CALLER_AFTER_TLEN) {
+		dm->has_meta = true;
+		dm->off_fac = o_tlen + REC_LOCKLESS_FAC_AFTER_TLEN;
+	}
+
 	if ((head | tail) & ~DESC_ID_MASK) {
 		dm->stats.bad_ids++;
 		head &= DESC_ID_MASK;
@@ -599,7 +704,7 @@ static int init_lockless(struct dmesg *dm, const struct vmcoreinfo *vi,
 static int init_structured(struct dmesg *dm, const struct vmcoreinfo *vi)
 {
 	uint64_t sym_buf, sym_len, sym_first, sym_next, log_buf;
-	uint32_t log_sz, o_ts, o_len, o_tlen, len, first, next;
+	uint32_t log_sz, o_ts, o_len, o_tlen, o_dlen, len, first, next;
 	const char *t = "printk_log";
 
 	if (vmcoreinfo_symbol(vi, "log_buf", &sym_buf) ||
@@ -636,6 +741,18 @@ static int init_structured(struct dmesg *dm, const struct vmcoreinfo *vi)
 	dm->loff_ts = o_ts;
 	dm->loff_len = o_len;
 	dm->loff_tlen = o_tlen;
+	/*
+	 * Facility and level follow dict_len, which follows text_len; the
+	 * sequence number is not in the record (log_first_seq is not in
+	 * VMCOREINFO), so dmesg_next_record() counts from the first one.
+	 */
+	if ((get_off(vi, t, "dict_len", &o_dlen) ||
+	     o_dlen + REC_LOG_FAC_AFTER_DLEN ==
+		     o_tlen + REC_LOG_FAC_AFTER_TLEN) &&
+	    field_fits(o_tlen + REC_LOG_FAC_AFTER_TLEN, 2, log_sz)) {
+		dm->has_meta = true;
+		dm->off_fac = o_tlen + REC_LOG_FAC_AFTER_TLEN;
+	}
 	return 0;
 }
 

@@ -83,6 +83,7 @@ struct dmesg_stats {
 /* A position in the walk; internal, used by the counting pass too. */
 struct dmesg_cursor {
 	uint64_t step;		/* lockless: ids visited since the first */
+	uint64_t nrec;		/* records produced since the first */
 	uint32_t idx;		/* structured: offset of the next header */
 	bool wrapped;		/* structured: the len == 0 marker was taken */
 	bool done;
@@ -110,6 +111,12 @@ struct dmesg {
 	uint64_t log_buf;		/* kernel VA of the buffer */
 	uint32_t buf_len, first_idx, next_idx;
 	uint32_t log_sz, loff_ts, loff_len, loff_tlen;
+
+	/* dmesg_next_record(): where seq and facility/level are, if known */
+	bool has_seq, has_meta;
+	uint32_t off_seq, off_fac;	/* from the info/header start */
+	uint64_t raw_va;		/* the record's next raw text byte */
+	uint32_t raw_left;
 
 	/* the walk and the record being formatted */
 	struct dmesg_cursor cur;
@@ -161,6 +168,66 @@ int dmesg_init(struct dmesg *dm, const struct vmcoreinfo *vi,
  */
 int dmesg_next_chunk(struct dmesg *dm, char *out, size_t cap, size_t *len,
 		     bool *eor);
+
+/**
+ * struct dmesg_record - one record as the kernel stored it, for callers
+ *                       that format records themselves (netconsole's
+ *                       extended format, /dev/kmsg's)
+ * @seq:       printk_info.seq (lockless ring, when VMCOREINFO has
+ *             OFFSET(printk_info.seq)); otherwise the record's position
+ *             counted from the oldest record in the buffer (log_buf
+ *             kernels do not export log_first_seq)
+ * @ts_nsec:   the timestamp, as stored
+ * @text_len:  how many text bytes dmesg_read_text() gives at most
+ * @facility:  syslog facility (0: the kernel)
+ * @level:     syslog level 0..7
+ * @cont:      LOG_CONT: the record continues the previous one
+ * @seq_known: @seq comes from the record
+ * @meta_known: @facility, @level and @cont come from the record; false
+ *             when VMCOREINFO does not pin the layout (then 0, 6, false)
+ */
+struct dmesg_record {
+	uint64_t seq;
+	uint64_t ts_nsec;
+	uint32_t text_len;
+	uint8_t facility;
+	uint8_t level;
+	bool cont;
+	bool seq_known;
+	bool meta_known;
+};
+
+/* Level and facility reported when the record layout is not known. */
+#define DMESG_LEVEL_UNKNOWN 6	/* LOGLEVEL_INFO */
+
+/**
+ * dmesg_next_record() - the next record's metadata; its raw text then
+ *                       comes from dmesg_read_text()
+ * @dm:  from dmesg_init()
+ * @rec: receives the record
+ *
+ * Drops what is left of a record half-printed by dmesg_next_chunk().
+ * The walk and the statistics are those of dmesg_next_chunk(): the two
+ * may be mixed, each record being produced once.
+ *
+ * Return: 1 and @rec; 0 when no records are left; -EINVAL on a bad
+ * argument or an uninitialised @dm.
+ */
+int dmesg_next_record(struct dmesg *dm, struct dmesg_record *rec);
+
+/**
+ * dmesg_read_text() - the raw text of the record dmesg_next_record() gave,
+ *                     in order, unescaped
+ * @dm:  from dmesg_init()
+ * @buf: receives up to @cap bytes
+ * @cap: its size
+ *
+ * A read error cuts the text there (counted in stats.read_errors).
+ *
+ * Return: the number of bytes written, 0 at the end of the text, or
+ * -EINVAL.
+ */
+int dmesg_read_text(struct dmesg *dm, void *buf, size_t cap);
 
 /**
  * dmesg_count_records() - how many records the walk produces in all

@@ -3,6 +3,7 @@
  * Console log lines, formatted by picolibc's vsnprintf into a stack
  * buffer (no stdio FILE, no heap).
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -13,6 +14,9 @@
 static struct console *log_console;
 static char log_capture[LOG_CAPTURE_SIZE];
 static size_t log_capture_len;
+static log_tap_fn log_tap;
+static void *log_tap_ctx;
+static bool log_in_tap;
 
 void log_captured(const char **text, size_t *len)
 {
@@ -34,6 +38,12 @@ void log_set_console(struct console *con)
 	log_console = con;
 }
 
+void log_set_tap(log_tap_fn fn, void *ctx)
+{
+	log_tap = fn;
+	log_tap_ctx = ctx;
+}
+
 void log_vprintf(const char *fmt, va_list ap)
 {
 	char line[LOG_LINE_MAX];
@@ -47,6 +57,12 @@ void log_vprintf(const char *fmt, va_list ap)
 	capture(line, (size_t)n);
 	if (log_console)
 		console_write_text(log_console, line, (size_t)n);
+	/* A tap that logs (a send error) must not feed itself. */
+	if (log_tap && !log_in_tap) {
+		log_in_tap = true;
+		log_tap(log_tap_ctx, line, (size_t)n);
+		log_in_tap = false;
+	}
 }
 
 void log_write_console(const char *text, size_t len)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The payload's console log: printf-style lines to the console UART.
+ * The payload's console log: printf-style lines to the console UART, and
+ * to a tap (netconsole) when one is set.
  */
 #ifndef TINYDUMP_PAYLOAD_LOG_H
 #define TINYDUMP_PAYLOAD_LOG_H
@@ -30,6 +31,17 @@ void log_set_console(struct console *con);
  * stream carries on its own).
  */
 void log_write_console(const char *text, size_t len);
+
+/*
+ * A second destination for log lines (netconsole): called with the text of
+ * every log_printf() as formatted (plain '\n', no "\r\n"), not with
+ * log_write_console()'s text.  Lines logged while the tap runs (its own
+ * errors) do not reach it again.
+ */
+typedef void (*log_tap_fn)(void *ctx, const char *text, size_t len);
+
+/** log_set_tap() - send every log line to @fn too (NULL: no tap). */
+void log_set_tap(log_tap_fn fn, void *ctx);
 
 /** log_printf() - format and write to the console ('\n' -> "\r\n"). */
 void log_printf(const char *fmt, ...) __printf(1, 2);

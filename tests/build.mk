@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 # Host-only support linked into every unit test (tests/unit/test_*.c are
 # found by wildcard, one binary each) and every fuzz harness.
-unit-support-y += tests/unit/check.c tests/unit/fake_mmio.c
+unit-support-y += tests/unit/check.c tests/unit/fake_mmio.c tests/unit/fake_nic.c
 # The Cadence GEM register model (tests/unit/test_gem*.c).
 unit-support-y += tests/unit/gem_model.c
 # An in-memory block device with a write log (test_gpt, test_sink_block, ...).

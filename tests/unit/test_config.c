@@ -47,7 +47,55 @@ static void test_defaults(void)
 	CHECK_EQ(c.blk_offset, 0);
 	CHECK_EQ(c.blk_length, 0);	/* no raw range */
 	CHECK_STR(c.blkdev, "");
+	CHECK_STR(c.netdev, "");
+	CHECK_EQ(c.port, 21572);
 	CHECK_EQ(c.unknown, 0);
+}
+
+/* tinydump.netdev= and tinydump.port= (docs/net.md). */
+static void test_net_keys(void)
+{
+	struct tinydump_config c;
+	struct reports r = { 0 };
+	char longdev[160];
+
+	config_defaults(&c);
+	CHECK_EQ(config_parse(&c, "tinydump.netdev=/soc/ethernet@ff0e0000 "
+			      "tinydump.port=7000", report, &r), 0);
+	CHECK_EQ(r.n, 0);
+	CHECK_STR(c.netdev, "/soc/ethernet@ff0e0000");
+	CHECK_EQ(c.port, 7000);
+	CHECK_EQ(config_parse(&c, "tinydump.netdev=ethernet0 tinydump.port=1 "
+			      "tinydump.port=0xffff", report, &r), 0);
+	CHECK_STR(c.netdev, "ethernet0");
+	CHECK_EQ(c.port, 65535);
+	CHECK_EQ(r.n, 0);
+
+	config_defaults(&c);
+	CHECK_EQ(config_parse(&c, "tinydump.port=0", report, &r), 0);
+	CHECK_STR(r.last, "tinydump: ignoring tinydump.port=0: "
+			  "expected a UDP port 1..65535");
+	CHECK_EQ(config_parse(&c, "tinydump.port=65536 tinydump.port=-1 "
+			      "tinydump.port=66x7 tinydump.port "
+			      "tinydump.netdev= tinydump.netdev", report, &r), 0);
+	CHECK_EQ(r.n, 7);
+	CHECK_EQ(c.unknown, 7);
+	CHECK_EQ(c.port, 21572);
+	CHECK_STR(c.netdev, "");
+	CHECK_STR(r.last, "tinydump: ignoring tinydump.netdev: expected a "
+			  "device tree path or alias, under 128 characters");
+
+	/* 127 characters fit; 128 do not. */
+	memcpy(longdev, "tinydump.netdev=/", 17);
+	memset(longdev + 17, 'n', 126);
+	longdev[17 + 126] = '\0';
+	CHECK_EQ(config_parse(&c, longdev, report, &r), 0);
+	CHECK_EQ(strlen(c.netdev), 127);
+	longdev[17 + 126] = 'n';
+	longdev[17 + 127] = '\0';
+	CHECK_EQ(config_parse(&c, longdev, report, &r), 0);
+	CHECK_EQ(r.n, 8);
+	CHECK_EQ(strlen(c.netdev), 127);
 }
 
 static void test_all_keys(void)
@@ -349,6 +397,7 @@ int main(void)
 {
 	test_defaults();
 	test_all_keys();
+	test_net_keys();
 	test_bad();
 	test_quotes();
 	test_next_and_find();

@@ -912,6 +912,146 @@ static void test_structured(void)
 	fake_free(&f);
 }
 
+/* dmesg_next_record() / dmesg_read_text(): what netconsole's extended
+ * format needs, on both layouts. */
+static void read_all_text(struct dmesg *dm, char *out, size_t *len,
+			  size_t step)
+{
+	int k;
+
+	*len = 0;
+	while ((k = dmesg_read_text(dm, out + *len, step)) > 0)
+		*len += (size_t)k;
+	CHECK_EQ(k, 0);
+}
+
+static void test_records(void)
+{
+	static const uint64_t seqs[] = { 0, 1, 2, 4, 5, 7, 8, 9, 11 };
+	static const char *const texts[] = {
+		"Booting Linux on physical CPU 0x0000000000",
+		"multi\nline\ttab", "", rec_bytes,
+		"committed, caller id not printed", NULL, NULL,
+		"ts_nsec >= 2^63", "last",
+	};
+	struct fake f;
+	struct ring r;
+	struct vi_text v;
+	struct dmesg dm;
+	struct dmesg_record rec;
+	char text[512], piece[8];
+	size_t len, i;
+	bool eor;
+
+	fake_init(&f);
+	build_lockless(&f, &r);
+	/* Facility and flags/level bytes after text_len, per slot. */
+	for (i = 0; i < 16; i++) {
+		uint8_t meta[2] = { (uint8_t)i,
+				    (uint8_t)((i % 8) << 5 | (i & 1 ? 8 : 2)) };
+
+		fake_write(&f, VA_INFOS + i * 88 + 18, meta, 2);
+	}
+	make_vi(&v, lockless_keys, NULL, NULL);
+	CHECK_EQ(dmesg_init(&dm, &v.vi, &fake_ops, &f), 0);
+	for (i = 0; i < 9; i++) {
+		unsigned slot = (unsigned)((13 + seqs[i]) & 15);
+
+		CHECK_EQ(dmesg_next_record(&dm, &rec), 1);
+		CHECK(rec.seq_known && rec.meta_known);
+		CHECK_EQ(rec.seq, seqs[i]);
+		CHECK_EQ(rec.facility, slot);
+		CHECK_EQ(rec.level, slot % 8);
+		CHECK_EQ(rec.cont, slot & 1);
+		read_all_text(&dm, text, &len, i % 2 ? 3 : sizeof(text));
+		CHECK_EQ(len, rec.text_len);
+		if (texts[i]) {
+			CHECK_EQ(len, strlen(texts[i]));
+			CHECK(!memcmp(text, texts[i], len));
+		}
+	}
+	CHECK_EQ(dmesg_next_record(&dm, &rec), 0);
+	CHECK_EQ(dm.stats.records, 9);
+	CHECK_EQ(dmesg_read_text(&dm, text, sizeof(text)), 0);
+
+	/* Mixed with chunks: a half-printed record is dropped; skipping
+	 * and the tail count positions the same way. */
+	dmesg_rewind(&dm);
+	CHECK_EQ(dmesg_next_chunk(&dm, piece, sizeof(piece), &len, &eor), 1);
+	CHECK_EQ(dmesg_next_record(&dm, &rec), 1);
+	CHECK_EQ(rec.seq, 1);
+	CHECK_EQ(dmesg_tail(&dm, 2), 0);
+	CHECK_EQ(dmesg_next_record(&dm, &rec), 1);
+	CHECK_EQ(rec.seq, 9);
+	CHECK_EQ(rec.ts_nsec, UINT64_C(0x8000000000000000));
+
+	/* Without OFFSET(printk_info.seq): positions; without caller_id,
+	 * the level byte is not trusted. */
+	make_vi(&v, lockless_keys, "OFFSET(printk_info.seq)", NULL);
+	CHECK_EQ(dmesg_init(&dm, &v.vi, &fake_ops, &f), 0);
+	for (i = 0; i < 9; i++) {
+		CHECK_EQ(dmesg_next_record(&dm, &rec), 1);
+		CHECK(!rec.seq_known && rec.meta_known);
+		CHECK_EQ(rec.seq, i);
+	}
+	make_vi(&v, lockless_keys, "OFFSET(printk_info.caller_id)", NULL);
+	CHECK_EQ(dmesg_init(&dm, &v.vi, &fake_ops, &f), 0);
+	CHECK_EQ(dmesg_next_record(&dm, &rec), 1);
+	CHECK(rec.seq_known && !rec.meta_known);
+	CHECK_EQ(rec.level, DMESG_LEVEL_UNKNOWN);
+	CHECK_EQ(rec.facility, 0);
+
+	/* An unreadable text page cuts the raw text too. */
+	f.fail_page = (int)((VA_DATA + 0x100 - VA_BASE) / PG);
+	make_vi(&v, lockless_keys, NULL, NULL);
+	CHECK_EQ(dmesg_init(&dm, &v.vi, &fake_ops, &f), 0);
+	CHECK_EQ(dmesg_next_record(&dm, &rec), 1);
+	read_all_text(&dm, text, &len, sizeof(text));
+	CHECK(len < rec.text_len);
+	CHECK(dm.stats.read_errors > 0);
+	f.fail_page = -1;
+	fake_free(&f);
+
+	/* log_buf records: facility 6, byte 0x30 (level 1, flags 0x10). */
+	fake_init(&f);
+	build_structured(&f);
+	make_vi(&v, structured_keys, NULL, NULL);
+	CHECK_EQ(dmesg_init(&dm, &v.vi, &fake_ops, &f), 0);
+	for (i = 0; i < 6; i++) {
+		CHECK_EQ(dmesg_next_record(&dm, &rec), 1);
+		CHECK(!rec.seq_known);
+		CHECK_EQ(rec.seq, i);
+		if (i == 2)	/* the zeroed wrap marker */
+			continue;
+		CHECK(rec.meta_known);
+		CHECK_EQ(rec.facility, 6);
+		CHECK_EQ(rec.level, 1);
+		CHECK(!rec.cont);
+		if (i == 4) {
+			read_all_text(&dm, text, &len, 2);
+			CHECK_EQ(len, 9);
+			CHECK(!memcmp(text, "with dict", 9));
+		}
+	}
+	CHECK_EQ(dmesg_next_record(&dm, &rec), 0);
+	/* 3.5-3.10's "log": dict_len not exported, the layout is the same. */
+	{
+		static const char *const old_names[] = {
+			"SIZE(log)=16", "OFFSET(log.ts_nsec)=0",
+			"OFFSET(log.len)=8", "OFFSET(log.text_len)=10", NULL };
+
+		make_vi(&v, structured_keys, "SIZE(printk_log)", old_names);
+		CHECK_EQ(dmesg_init(&dm, &v.vi, &fake_ops, &f), 0);
+		CHECK_EQ(dmesg_next_record(&dm, &rec), 1);
+		CHECK(rec.meta_known);
+		CHECK_EQ(rec.level, 1);
+	}
+	fake_free(&f);
+	CHECK_EQ(dmesg_next_record(NULL, &rec), -EINVAL);
+	CHECK_EQ(dmesg_next_record(&dm, NULL), -EINVAL);
+	CHECK_EQ(dmesg_read_text(NULL, text, 1), -EINVAL);
+}
+
 static void test_args(void)
 {
 	struct dmesg dm;
@@ -944,6 +1084,7 @@ int main(void)
 	test_lockless_full();
 	test_lockless_corrupt();
 	test_structured();
+	test_records();
 	if (vmcore_dmesg_path())
 		printf("test_dmesg: %u outputs compared with %s\n", ref_runs,
 		       vmcore_dmesg_path());
