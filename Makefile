@@ -57,18 +57,25 @@ host-gen-y := $(sort $(host-gen-y))
 unit-support-y := $(sort $(unit-support-y))
 
 WARN := -Wall -Wextra -Werror
-PAYLOAD_CFLAGS := -std=c11 -O2 -g $(WARN) -ffreestanding -fpie \
+PAYLOAD_CFLAGS := -std=c11 -Os -g $(WARN) -ffreestanding -fpie \
 	-fvisibility=hidden -fno-stack-protector -fno-common \
 	-ffunction-sections -fdata-sections -mcpu=cortex-a53 \
 	--specs=picolibc.specs -isystem $(SYSINC) -I. -MMD -MP
 ifneq ($(FALLBACK_UART),)
 PAYLOAD_CFLAGS += -DFALLBACK_UART='"$(FALLBACK_UART)"'
 endif
+# The payload is built for size (image_size is what crashkernel= must
+# hold); the files the dump's throughput depends on are built for speed.
+PAYLOAD_HOT := payload/lz4_block.c payload/crc32c.c payload/engine.c \
+	payload/stream_enc.c payload/frame.c payload/pagefilter.c \
+	payload/kvaddr.c
+$(patsubst %.c,$(O)/payload/%.o,$(PAYLOAD_HOT)): PAYLOAD_CFLAGS += -O2
+
 # Code that runs before the MMU is on: every access is Device memory then,
 # where unaligned accesses fault; and no library calls may be generated.
 EARLY_CFLAGS := -mstrict-align -mgeneral-regs-only \
 	-fno-tree-loop-distribute-patterns
-PAYLOAD_LIBS := $(ARM64_LIBDIR)/libfdt.a $(ARM64_LIBDIR)/liblz4.a \
+PAYLOAD_LIBS := $(ARM64_LIBDIR)/libfdt.a \
 	$(PICOLIBC)/lib/libc.a $(shell $(CC) -print-libgcc-file-name 2>/dev/null)
 PAYLOAD_LDFLAGS := -nostdlib -static-pie -Wl,--no-dynamic-linker \
 	-Wl,-z,notext -Wl,-z,norelro -Wl,--gc-sections -Wl,--build-id=none \

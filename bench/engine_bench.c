@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "payload/engine.h"
+#include "payload/lz4_block.h"
 #include "payload/frame.h"
 #include "payload/stream_enc.h"
 
@@ -104,7 +105,7 @@ static double run_engine(const uint8_t *data, size_t len, enum frame_mode mode,
 			 struct wire *w)
 {
 	static uint8_t recbuf[STREAM_ENC_BUF_SIZE];
-	static LZ4_stream_t lz4;
+	static struct lz4_block_state lz4;
 	struct stream_enc enc;
 	struct stream_header h = { .page_size = ENGINE_PAGE_SIZE,
 				   .machine = STREAM_EM_AARCH64,

@@ -8,7 +8,7 @@ shared-y += payload/sink_net.c payload/netdump_tx.c
 shared-y += payload/config.c
 shared-y += payload/crc32c.c payload/elfcore.c payload/vmcoreinfo.c
 shared-y += payload/stream_enc.c payload/stream_dec.c payload/frame.c
-shared-y += payload/dmesg.c
+shared-y += payload/dmesg.c payload/lz4_block.c
 shared-y += payload/kvaddr.c payload/pagefilter.c
 payload-y += payload/devices.c
 # Block dumps: GPT reader, dump area layout, the block sink (docs/block.md).

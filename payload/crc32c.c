@@ -10,6 +10,41 @@
 #include "payload/crc32c.h"
 
 #include <stdbool.h>
+#include <string.h>
+
+#if defined(__aarch64__) && defined(__ARM_FEATURE_CRC32) && !defined(TINYDUMP_HOST)
+/*
+ * The payload: the Armv8 CRC32C instructions (FEAT_CRC32, Arm ARM C6.2:
+ * CRC32CB/CRC32CX; present on every Cortex-A core and mandatory from
+ * Armv8.1; -mcpu=cortex-a53 assumes them).  No tables: 8 KiB less
+ * image_size, and faster than slicing-by-8.  Same polynomial, same result.
+ */
+#include <arm_acle.h>
+
+void crc32c_init(void)
+{
+}
+
+uint32_t crc32c(uint32_t crc, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+
+	crc = ~crc;
+	while (len && ((uintptr_t)p & 7)) {
+		crc = __crc32cb(crc, *p++);
+		len--;
+	}
+	for (; len >= 8; p += 8, len -= 8) {
+		uint64_t v;
+
+		memcpy(&v, p, sizeof(v));	/* little-endian, as the spec says */
+		crc = __crc32cd(crc, v);
+	}
+	while (len--)
+		crc = __crc32cb(crc, *p++);
+	return ~crc;
+}
+#else
 
 static uint32_t crc32c_table[8][256];
 static bool crc32c_ready;
@@ -71,3 +106,4 @@ uint32_t crc32c(uint32_t crc, const void *buf, size_t len)
 		crc = (crc >> 8) ^ crc32c_table[0][(crc ^ *p++) & 0xff];
 	return ~crc;
 }
+#endif

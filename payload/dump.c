@@ -9,7 +9,6 @@
  */
 #include <errno.h>
 #include <libfdt.h>
-#include <lz4.h>
 #include <string.h>
 
 #include "drivers/timer.h"
@@ -22,9 +21,13 @@
 #include "payload/pagefilter.h"
 #include "payload/frame.h"
 #include "payload/log.h"
+#include "payload/lz4_block.h"
 #include "payload/sink.h"
 #include "payload/devices.h"
+#include "payload/net/netconsole.h"
+#include "payload/net/udp_link.h"
 #include "payload/sink_block.h"
+#include "payload/sink_net.h"
 #include "payload/sink_serial.h"
 #include "payload/stream_enc.h"
 #include "payload/version.h"
@@ -37,9 +40,9 @@ struct dump_buffers {
 	/* the block sink's staging (first: the most aligned) */
 	uint8_t blk_stage[BLOCK_SINK_STAGE_SIZE]
 		__attribute__((aligned(BLOCK_SINK_STAGE_ALIGN)));
-	uint8_t record[STREAM_ENC_BUF_SIZE];	/* one record being built */
+	uint8_t record[DUMP_RECORD_SIZE];	/* one record being built */
 	uint8_t stage[DUMP_STAGE_SIZE] __attribute__((aligned(16)));
-	LZ4_stream_t lz4;			/* LZ4_compress_fast_extState */
+	struct lz4_block_state lz4;		/* payload/lz4_block.c */
 	uint8_t notes[DUMP_NOTES_MAX];		/* merged notes */
 	struct elfcore_load loads[DUMP_MAX_LOADS];
 	struct elfcore_note_seg note_segs[DUMP_MAX_NOTE_SEGS];
@@ -72,6 +75,8 @@ struct dump {
 	struct serial_sink serial;
 	struct block_sink block;
 	struct blkarea area;		/* the block sink's target */
+	struct udp_link ulink;		/* the net sink's path */
+	struct net_sink net;
 	struct stream_enc enc;
 	struct engine engine;
 	uint64_t total_pages, done_pages, faulted_pages;
@@ -440,6 +445,12 @@ static void read_dmesg(struct dump *d)
 	if (ret)
 		log_printf("dmesg: the dead kernel's log is unreadable (%d)\n", ret);
 	print_dmesg_tail(d);
+	/* netconsole gets the whole log, with the kernel's own levels and
+	 * sequence numbers in the extended format. */
+	if (d->have_dmesg && d->in->nc) {
+		dmesg_rewind(&d->dmesg);
+		netconsole_send_dmesg(d->in->nc, &d->dmesg, NULL);
+	}
 }
 
 /* The whole log into the stream (TEXT, kind dmesg), before any page. */
@@ -514,7 +525,7 @@ static void make_crash_id(struct dump *d)
 
 /* --- sinks --------------------------------------------------------------- */
 
-static bool sink_listed(const char *list, const char *name)
+bool dump_sink_listed(const char *list, const char *name)
 {
 	size_t n = strlen(name);
 
@@ -576,13 +587,34 @@ static void setup_block(struct dump *d)
 	d->sinks.sink[d->sinks.n++] = &d->block.sink;
 }
 
+static void setup_net(struct dump *d)
+{
+	const struct net_config *nc = d->in->netcfg;
+	int ret;
+
+	if (!d->in->net) {
+		log_printf("dump: net sink: the network is down\n");
+		return;
+	}
+	/* Our port: the receiver answers to where the herald came from. */
+	ret = udp_link_init(&d->ulink, d->in->net, nc->dump_ip, nc->dump_port,
+			    nc->dump_port);
+	if (!ret)
+		ret = net_sink_init(&d->net, &d->ulink.link, NULL);
+	if (ret) {
+		log_printf("dump: net sink: cannot start (%d)\n", ret);
+		return;
+	}
+	d->sinks.sink[d->sinks.n++] = &d->net.sink;
+}
+
 static void setup_sinks(struct dump *d)
 {
 	const struct tinydump_config *cfg = d->in->cfg;
 
 	d->sinks.n = 0;
 	report_unknown_sinks(cfg->sinks);
-	if (sink_listed(cfg->sinks, "serial")) {
+	if (dump_sink_listed(cfg->sinks, "serial")) {
 		if (serial_sink_init(&d->serial, d->in->con,
 				     cfg->serial == SERIAL_ASCII ? FRAME_ASCII :
 								   FRAME_BINARY) == 0)
@@ -590,8 +622,10 @@ static void setup_sinks(struct dump *d)
 		else
 			log_printf("dump: serial sink: no console UART\n");
 	}
-	if (sink_listed(cfg->sinks, "block"))
+	if (dump_sink_listed(cfg->sinks, "block"))
 		setup_block(d);
+	if (dump_sink_listed(cfg->sinks, "net"))
+		setup_net(d);
 }
 
 /* --- pages ---------------------------------------------------------------- */

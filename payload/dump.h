@@ -21,6 +21,14 @@
 #define DUMP_BLOCK_PAGES ENGINE_BLOCK_PAGES
 #define DUMP_PAGE_SIZE ENGINE_PAGE_SIZE
 #define DUMP_STAGE_SIZE (DUMP_BLOCK_PAGES * DUMP_PAGE_SIZE)
+/*
+ * The record being built: one block of DUMP_BLOCK_PAGES pages stored raw
+ * (the worst case) with its run header and tables.  STREAM_REC_MAX (64.4
+ * KiB) would let a record hold two such blocks; the encoder makes smaller
+ * records from a smaller buffer (payload/stream_enc.h), which costs a
+ * 20-byte record header per 32 KiB and saves 28 KiB of image_size.
+ */
+#define DUMP_RECORD_SIZE (DUMP_STAGE_SIZE + 4096u)
 /* PT_LOAD ranges and PT_NOTE segments we keep (kexec-tools writes one
  * PT_NOTE per possible CPU, one for VMCOREINFO, PT_LOADs per RAM range). */
 #define DUMP_MAX_LOADS 128u
@@ -41,6 +49,9 @@
 
 /* What the main sequence hands the dump. */
 struct devices;
+struct net_config;
+struct net_stack;
+struct netconsole;
 
 struct dump_input {
 	const void *fdt;
@@ -49,7 +60,13 @@ struct dump_input {
 	struct mmu *mmu;
 	struct console *con;	/* NULL when there is no console */
 	struct devices *dev;	/* quiesced; block devices and NICs */
+	struct net_stack *net;	/* NULL when the network is down */
+	const struct net_config *netcfg;
+	struct netconsole *nc;	/* NULL without netconsole */
 };
+
+/** dump_sink_listed() - whether tinydump.sink= (@list) names @name. */
+bool dump_sink_listed(const char *list, const char *name);
 
 /**
  * dump_run() - dump to the sinks tinydump.sink= names.

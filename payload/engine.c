@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
- * The page engine (see engine.h).  lz4 runs with caller-provided state
- * (LZ4_compress_fast_extState, acceleration 1: what `lz4 -1` does) and
- * writes straight into the record being built (stream_enc_pages_buf()).
+ * The page engine (see engine.h).  Our LZ4 block compressor
+ * (payload/lz4_block.c) runs with caller-provided state and writes
+ * straight into the record being built (stream_enc_pages_buf()).
  */
 #include <errno.h>
-#include <lz4.h>
 #include <string.h>
 
 #include "payload/engine.h"
+#include "payload/lz4_block.h"
 
 bool engine_page_is_zero(const uint8_t *page)
 {
@@ -24,14 +24,15 @@ static int emit_data(struct engine *e, const uint8_t *src, unsigned n)
 {
 	void *dst;
 	size_t room;
-	int ret, clen;
+	size_t clen;
+	int ret;
 
 	ret = stream_enc_pages_buf(e->enc, n, &dst, &room);
 	if (ret)
 		return ret;
-	clen = LZ4_compress_fast_extState(e->lz4_state, (const char *)src, dst,
-					  (int)room, (int)room - 1, 1);
-	if (clen > 0)
+	/* One byte less than raw, or it is stored raw. */
+	clen = lz4_block_compress(e->lz4_state, src, room, dst, room - 1);
+	if (clen)
 		return stream_enc_pages_commit(e->enc, n, (uint32_t)clen,
 					       STREAM_BLOCK_LZ4);
 	memcpy(dst, src, room);

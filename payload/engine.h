@@ -19,9 +19,11 @@
 /* Pages handed to engine_block() at once, at most. */
 #define ENGINE_BLOCK_PAGES 8u
 
+struct lz4_block_state;
+
 struct engine {
 	struct stream_enc *enc;
-	void *lz4_state;	/* LZ4_sizeofState() bytes, 8-byte aligned */
+	struct lz4_block_state *lz4_state;	/* payload/lz4_block.h */
 	bool drop_zero;		/* dump level bit 1: zero pages by state */
 };
 

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <libfdt.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "drivers/console.h"
@@ -19,6 +20,9 @@
 #include "payload/dump.h"
 #include "payload/libc_glue.h"
 #include "payload/log.h"
+#include "payload/net/net.h"
+#include "payload/net/netcfg.h"
+#include "payload/net/netconsole.h"
 #include "payload/version.h"
 #include "purgatory/exception.h"
 #include "purgatory/mmu.h"
@@ -40,6 +44,11 @@ struct payload {
 	bool have_console;
 	enum psci_conduit conduit;
 	struct devices dev;
+	struct net_config netcfg;	/* netconsole=, ip=, tinydump.port= */
+	struct net_stack net;
+	bool net_up;
+	struct netconsole nc;
+	bool nc_up;
 };
 
 extern char __image_end[], _head[];
@@ -205,6 +214,55 @@ static void debug_hooks(struct payload *p)
 	}
 }
 
+static void ip_text(char *out, size_t n, uint32_t ip)
+{
+	snprintf(out, n, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 0xffu,
+		 (ip >> 8) & 0xffu, ip & 0xffu);
+}
+
+/*
+ * The network, when netconsole= (or ip=) and a NIC are there: netconsole
+ * starts at once, so every later console line goes out; the net sink
+ * uses the same stack (payload/dump.c).
+ */
+static void net_start(struct payload *p)
+{
+	bool want_sink = dump_sink_listed(p->cfg.sinks, "net");
+	char ours[16], peer[16];
+	struct nic *nic;
+	int ret;
+
+	ret = net_config_parse(&p->netcfg, p->chosen.bootargs, p->cfg.port,
+			       config_report, NULL);
+	if (ret || (!want_sink && !p->netcfg.have_netconsole)) {
+		if (want_sink)
+			log_printf("net: tinydump.sink=net needs an address: "
+				   "netconsole= or ip= (docs/net.md)\n");
+		return;
+	}
+	ret = devices_find_nic(&p->dev, p->cfg.netdev, &nic);
+	if (ret) {
+		log_printf("net: no usable network interface (%d)\n", ret);
+		return;
+	}
+	ret = net_init(&p->net, nic, &p->netcfg);
+	if (ret) {
+		log_printf("net: cannot start the network (%d)\n", ret);
+		return;
+	}
+	p->net_up = true;
+	ip_text(ours, sizeof(ours), p->netcfg.ip);
+	ip_text(peer, sizeof(peer), p->netcfg.dump_ip);
+	log_printf("net: %s on %s; dump target %s:%u\n", ours, nic->name, peer,
+		   p->netcfg.dump_port);
+	if (p->netcfg.have_netconsole &&
+	    netconsole_init(&p->nc, &p->net, &p->netcfg.nc,
+			    "tinydump-" TINYDUMP_VERSION) == 0) {
+		p->nc_up = true;
+		log_set_tap(netconsole_log_tap, &p->nc);
+	}
+}
+
 static enum fatal_exit exit_action(const struct tinydump_config *cfg)
 {
 	switch (cfg->after) {
@@ -272,6 +330,7 @@ void payload_main(uintptr_t dtb, unsigned entry_el, uintptr_t load_base)
 	debug_hooks(&p);
 	/* Before anything reads the dead kernel's memory. */
 	devices_quiesce(&p.dev, p.fdt, p.mmu);
+	net_start(&p);
 
 	struct dump_input in = {
 		.fdt = p.fdt,
@@ -280,10 +339,18 @@ void payload_main(uintptr_t dtb, unsigned entry_el, uintptr_t load_base)
 		.mmu = p.mmu,
 		.con = p.have_console ? &p.con : NULL,
 		.dev = &p.dev,
+		.net = p.net_up ? &p.net : NULL,
+		.netcfg = &p.netcfg,
+		.nc = p.nc_up ? &p.nc : NULL,
 	};
 	dump_run(&in);
 	log_printf("mmu: %u of %u translation tables used\n", p.mmu->tables_used,
 		   p.mmu->tables_total);
 	log_printf("tinydump: done\n");
+	if (p.nc_up)
+		netconsole_flush(&p.nc);
+	log_set_tap(NULL, NULL);
+	if (p.net_up && p.net.nic->ops->shutdown)
+		p.net.nic->ops->shutdown(p.net.nic);
 	system_exit();
 }

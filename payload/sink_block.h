@@ -27,7 +27,7 @@
  * (docs/memory.md).  4 KiB alignment keeps DMA to whole pages and cache
  * lines.  The target finder borrows the same buffer before the sink opens.
  */
-#define BLOCK_SINK_STAGE_SIZE  (16u * 1024u)
+#define BLOCK_SINK_STAGE_SIZE  (8u * 1024u)
 #define BLOCK_SINK_STAGE_ALIGN 4096u
 
 /**

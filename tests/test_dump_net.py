@@ -71,9 +71,9 @@ def net_args(port, extra=""):
             f"netconsole=@{GUEST_IP}/,6666@{HOST_IP}/ {extra}").strip()
 
 
-def run_guest(machine, root, name, bootargs, nic=None, timeout=180):
+def run_guest(machine, root, name, bootargs, nic=None, timeout=180, fixture=None):
     d = os.path.join(str(root), name)
-    manifest = make_fixture(d, *FIXTURE_ARGS[machine])
+    manifest = make_fixture(d, *(fixture or FIXTURE_ARGS[machine]))
     g = fixture_guest(d, bootargs=bootargs,
                       machine="virt-6g" if machine == "virt" else machine,
                       workdir=os.path.join(d, "qemu"),
@@ -154,7 +154,7 @@ def test_lossy_network_still_byte_exact(tmp_path):
     assert "dump: complete" in run.text, run
     assert rc == 0, (stdout, err)
     report = check_dump(d, manifest, crash_dir(out))
-    assert report["net"]["retransmitted"] > 0, report["net"]
+    assert report["net"]["sender"]["retransmits"] > 0, report["net"]
 
 
 def test_two_boards_at_once(tmp_path):
@@ -162,16 +162,17 @@ def test_two_boards_at_once(tmp_path):
     rx = receiver(out)
     results = {}
 
-    def board(name, mac, ip):
+    def board(name, mac, ip, seed):
         nic = ["-netdev", "user,id=n0",
                "-device", f"virtio-net-device,netdev=n0,mac={mac}"]
         args = (f"tinydump.after=off tinydump.sink=net tinydump.port={rx.port} "
                 f"netconsole=@{ip}/,6666@{HOST_IP}/")
-        results[name] = run_guest("virt", tmp_path, name, args, nic=nic)
+        results[name] = run_guest("virt", tmp_path, name, args, nic=nic,
+                                  fixture=("--seed", seed))
 
     threads = [threading.Thread(target=board, args=a) for a in
-               (("a", "52:54:00:00:00:0a", "10.0.2.15"),
-                ("b", "52:54:00:00:00:0b", "10.0.2.16"))]
+               (("a", "52:54:00:00:00:0a", "10.0.2.15", "41"),
+                ("b", "52:54:00:00:00:0b", "10.0.2.16", "42"))]
     for t in threads:
         t.start()
     for t in threads:
