@@ -40,7 +40,7 @@ def test_real_crash_dumped_to_virtio_blk(tmp_path):
     disk.write_gpt(img, 256 * MiB, [disk.Part("rootfs", 64 * MiB),
                                     disk.Part("tinydump", 128 * MiB)])
     res = kdump.run_kdump(
-        append="tinydump.after=off tinydump.sink=block", workdir=str(tmp_path / "run"),
+        append="tinydump.after=off tinydump.sink=block", workdir=str(tmp_path),
         extra_args=["-drive", f"if=none,id=d0,file={img},format=raw",
                     "-device", "virtio-blk-device,drive=d0"])
     text = res.output.decode("latin-1")
@@ -60,7 +60,7 @@ def test_real_crash_dumped_over_virtio_net(tmp_path):
         res = kdump.run_kdump(
             append=(f"tinydump.after=off tinydump.sink=net tinydump.port={rx.port} "
                     "netconsole=@10.0.2.15/,6666@10.0.2.2/"),
-            workdir=str(tmp_path / "run"),
+            workdir=str(tmp_path),
             extra_args=["-netdev", "user,id=n0", "-device", "virtio-net-device,netdev=n0"])
         rc, stdout, err = rx.wait(60)
     finally:
