@@ -10,3 +10,5 @@ echo "== Linux capture kernel vs tinydump in QEMU (bench/linux_capture.py; BENCH
 TINYDUMP_BUILD=$B /usr/bin/python3 bench/linux_capture.py
 echo "== dump levels 0, 1, 31 beside makedumpfile -l -d 31, fresh and loaded guest (bench/levels.py)"
 TINYDUMP_BUILD=$B /usr/bin/python3 bench/levels.py
+echo "== dump throughput per sink: serial, virtio-blk, sdhci-pci, net, lossy net (bench/sinks.py)"
+TINYDUMP_BUILD=$B /usr/bin/python3 bench/sinks.py
