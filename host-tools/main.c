@@ -118,6 +118,7 @@ static const char usage_recv[] =
     "                      --file LOG] [-o DIR] [--format kdump|elf|flat]\n"
     "                      [--idle SECONDS] [--quiet]\n"
     "       tinydump recv --udp [ADDR:]PORT [-o DIR] [--once] [--timeout S]\n"
+    "                      [--format kdump|elf|flat] [--quiet]\n"
     "       tinydump recv --block DEV|IMAGE [--part NAME | --offset BYTES\n"
     "                      [--length BYTES]] [--consume] [-o DIR]\n"
     "                      [--format kdump|elf|flat] [--quiet]\n"
