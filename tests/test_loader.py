@@ -381,14 +381,14 @@ def test_reservation_too_small(tmp_path):
     virt_pl011(fake)
     r = expect_failure(fake, "too small", f"image_size {image_size()}", "/sys/firmware/fdt",
                        "purgatory", "ELF core header")
-    need = image_size() + 8 * KIB + 64 * KIB
+    need = image_size() + 8 * KIB + 32 * KIB
     suggest = -(-need // (128 * KIB)) * 128
     assert f"crashkernel={suggest}K" in r.stderr
 
 
 def test_size_rule_boundary(tmp_path):
-    """The rule: image_size + size of /sys/firmware/fdt + 64 KiB."""
-    need = image_size() + 20000 + 64 * KIB
+    """The rule: image_size + size of /sys/firmware/fdt + 32 KiB."""
+    need = image_size() + 20000 + 32 * KIB
     fake = FakeSystem(tmp_path, crash_size=need - 1, fdt_size=20000)
     virt_pl011(fake)
     expect_failure(fake, "too small", f"about {need} bytes")
